@@ -1,0 +1,1 @@
+"""Call records of the hotline's phone queue."""

@@ -1,0 +1,43 @@
+"""Settings for one running platform, read from the environment (prefix HOTLINE_)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///hotline.db"
+
+
+class Settings(BaseSettings):
+    """Every setting of the platform; each field documents itself."""
+
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = Field(
+        "development", description="production refuses unsafe defaults such as a random secret key"
+    )
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL of the store: sqlite:///FILE (default) or postgresql+psycopg://…",
+    )
+    secret_key: str = Field(
+        "", description="key that signs access tokens; a random one per process when empty (development only)"
+    )
+    token_minutes: int = Field(720, ge=1, description="lifetime of an access token in minutes")
+    timezone: str = Field(
+        "Asia/Shanghai", description="the city's time zone; stored times are naive local times in it"
+    )
+    order_number_prefix: str = Field("GD", description="letters that start every work-order number")
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_defaults(self) -> "Settings":
+        if not self.secret_key:
+            if self.environment == "production":
+                raise ValueError("HOTLINE_SECRET_KEY must be set in production")
+            self.secret_key = secrets.token_urlsafe(32)
+        if self.environment == "production" and len(self.secret_key) < 32:
+            raise ValueError("HOTLINE_SECRET_KEY must be at least 32 characters in production")
+        return self

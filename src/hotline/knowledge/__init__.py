@@ -1,0 +1,1 @@
+"""The knowledge base call-takers answer from."""

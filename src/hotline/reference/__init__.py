@@ -1,0 +1,1 @@
+"""Reference data: regions, categories, departments, SLA rules, holidays."""
