@@ -31,6 +31,8 @@ class Settings(BaseSettings):
         "Asia/Shanghai", description="the city's time zone; stored times are naive local times in it"
     )
     order_number_prefix: str = Field("GD", description="letters that start every work-order number")
+    argon2_time_cost: int = Field(3, ge=1, description="argon2 passes when hashing a password")
+    argon2_memory_kib: int = Field(65536, ge=8, description="argon2 memory per hash, KiB; tests may lower it")
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> "Settings":
@@ -38,6 +40,8 @@ class Settings(BaseSettings):
             if self.environment == "production":
                 raise ValueError("HOTLINE_SECRET_KEY must be set in production")
             self.secret_key = secrets.token_urlsafe(32)
+        if self.environment != "test" and self.argon2_memory_kib < 19456:
+            raise ValueError("HOTLINE_ARGON2_MEMORY_KIB below 19456 is allowed only in the test environment")
         if self.environment == "production" and len(self.secret_key) < 32:
             raise ValueError("HOTLINE_SECRET_KEY must be at least 32 characters in production")
         return self

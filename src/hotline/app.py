@@ -1,0 +1,38 @@
+"""create_app(settings): the web application, built fresh for each set of settings."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from hotline import __version__
+from hotline.config import Settings
+from hotline.platform import Platform, build_platform
+from hotline.reference.api import router as reference_router
+from hotline.users.api import router as users_router
+from hotline.web.errors import install_error_handlers
+from hotline.workorders.api import router as orders_router
+
+
+def create_app(settings: Settings | None = None, platform: Platform | None = None) -> FastAPI:
+    """The FastAPI app over one platform; OpenAPI docs at /docs."""
+    platform = platform or build_platform(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        platform.close()
+
+    app = FastAPI(title="hotline 12345", version=__version__, lifespan=lifespan)
+    app.state.platform = platform
+    install_error_handlers(app)
+    for router in (users_router, orders_router, reference_router):
+        app.include_router(router)
+
+    @app.get("/api/v1/health", tags=["health"])
+    def health() -> dict:
+        """Liveness and the backend in use."""
+        return {"status": "ok", "version": __version__, "backend": platform.engine.dialect.name}
+
+    return app

@@ -1,0 +1,50 @@
+"""The platform's parts wired together from settings: one per process, shared by web and CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.clock import Clock, city_clock
+from hotline.config import Settings
+from hotline.db import make_engine, make_session_factory
+from hotline.reference.lookup import ReferenceCache
+from hotline.reference.service import ReferenceService
+from hotline.users.service import UserService
+from hotline.workorders.service import OrderService
+
+
+@dataclass
+class Platform:
+    """Engine, sessions, caches and the use-case services."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    clock: Clock
+    reference_cache: ReferenceCache
+    orders: OrderService
+    users: UserService
+    reference: ReferenceService
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+
+def build_platform(settings: Settings, clock: Clock | None = None) -> Platform:
+    """Wire every part for these settings; nothing is created at import time."""
+    engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    clock = clock or city_clock(settings.timezone)
+    cache = ReferenceCache(sessions)
+    return Platform(
+        settings=settings, engine=engine, sessions=sessions, clock=clock, reference_cache=cache,
+        orders=OrderService(sessions, cache, clock, settings.order_number_prefix),
+        users=UserService(sessions, cache, clock, settings.secret_key, settings.token_minutes,
+                          PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib)),
+        reference=ReferenceService(sessions, cache),
+    )

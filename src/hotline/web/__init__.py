@@ -1,0 +1,1 @@
+"""The web face: the FastAPI app, its dependencies and the error mapping."""

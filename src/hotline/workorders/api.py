@@ -1,0 +1,77 @@
+"""HTTP routes of work orders: create, list, read, timeline and lifecycle actions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Body, Header, Query, Response
+
+from hotline.errors import InvalidInput
+from hotline.web.deps import CurrentActor, PlatformDep
+from hotline.web.params import parse_moment
+from hotline.workorders.repository import OrderFilter
+from hotline.workorders.schemas import event_out, order_out
+
+router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+JsonBody = Annotated[dict[str, Any], Body(examples=[{"channel": "phone", "content": "小区停水了", "citizen_phone": "13812341234"}])]
+
+
+def _out(platform, actor, order) -> dict:
+    zone = ZoneInfo(platform.settings.timezone)
+    return order_out(order, actor, platform.reference_cache.get(), zone, platform.clock())
+
+
+@router.post("", status_code=201)
+def create_order(platform: PlatformDep, actor: CurrentActor, response: Response, body: JsonBody,
+                 idempotency_key: Annotated[str | None, Header()] = None) -> dict:
+    """Register a request; a retried call with the same Idempotency-Key returns the same order."""
+    order, created = platform.orders.create(actor, body, idempotency_key)
+    if not created:
+        response.status_code = 200
+    return _out(platform, actor, order)
+
+
+@router.get("")
+def list_orders(
+    platform: PlatformDep, actor: CurrentActor,
+    status: str | None = None, district: str | None = None, street: str | None = None,
+    community: str | None = None, category: str | None = None, department: str | None = None,
+    channel: str | None = None, request_type: str | None = None, urgency: str | None = None,
+    created_from: str | None = None, created_to: str | None = None, q: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict:
+    """Orders matching the filters, newest first: {"total", "items"}."""
+    zone = ZoneInfo(platform.settings.timezone)
+    filters = OrderFilter(
+        status=status, district=district, street=street, community=community, category=category,
+        department=department, channel=channel, request_type=request_type, urgency=urgency,
+        created_from=parse_moment(created_from, "created_from", zone),
+        created_to=parse_moment(created_to, "created_to", zone), q=q or None,
+    )
+    if filters.created_from and filters.created_to and filters.created_from >= filters.created_to:
+        raise InvalidInput("'created_to' must be after 'created_from'", field="created_to")
+    total, page = platform.orders.search(actor, filters, limit, offset)
+    return {"total": total, "limit": limit, "offset": offset, "items": [_out(platform, actor, o) for o in page]}
+
+
+@router.get("/{number}")
+def get_order(platform: PlatformDep, actor: CurrentActor, number: str) -> dict:
+    """One order."""
+    return _out(platform, actor, platform.orders.get(actor, number))
+
+
+@router.get("/{number}/events")
+def get_events(platform: PlatformDep, actor: CurrentActor, number: str) -> dict:
+    """The order's timeline: every change, oldest first."""
+    zone = ZoneInfo(platform.settings.timezone)
+    events = platform.orders.events(actor, number)
+    return {"total": len(events), "items": [event_out(e, zone) for e in events]}
+
+
+@router.post("/{number}/{action}")
+def act_on_order(platform: PlatformDep, actor: CurrentActor, number: str, action: str,
+                 body: Annotated[dict[str, Any] | None, Body()] = None) -> dict:
+    """dispatch, sign, return, extend, approve_extension, deny_extension, reply, callback, close, reopen, supervise, merge."""
+    order = platform.orders.act(actor, number, action, body or {})
+    return _out(platform, actor, order)
