@@ -120,3 +120,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     elif _pg_state["skipped_reason"]:
         terminalreporter.write_line(
             f"PostgreSQL half DID NOT RUN: {_pg_state['skipped_reason']}", red=True, bold=True)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """With HOTLINE_REQUIRE_POSTGRES=1 (CI), a run in which no PostgreSQL store was tested fails."""
+    if REQUIRE_PG and not _pg_state["ran"] and exitstatus == 0:
+        session.exitstatus = 1
+        _pg_state["skipped_reason"] = _pg_state["skipped_reason"] or "no PostgreSQL test was selected"
