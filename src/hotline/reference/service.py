@@ -48,7 +48,7 @@ class ReferenceService:
         value = data.get(name)
         if value in (None, "") and not required:
             return None
-        if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        if not isinstance(value, str) or not value.strip() or len(value) > limit or not value.isprintable():
             raise InvalidInput(f"'{name}' must be non-empty text of at most {limit} characters", field=name)
         return value.strip()
 

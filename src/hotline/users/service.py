@@ -69,6 +69,8 @@ class UserService:
 
     def authenticate(self, username: str, password: str) -> User:
         """The active user with this password, or Unauthorized (the same message either way)."""
+        if not USERNAME.match(username or ""):
+            raise Unauthorized("wrong username or password")
         with self._sessions() as session:
             user = session.scalars(select(User).where(User.username == username)).first()
         try:

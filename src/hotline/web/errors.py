@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 
 from hotline.errors import DomainError, Unauthorized
 
@@ -17,6 +18,12 @@ def install_error_handlers(app: FastAPI) -> None:
         body = {"detail": error.message, "field": error.field, "rule": error.rule}
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthorized) else None
         return JSONResponse(body, status_code=error.status_code, headers=headers)
+
+    @app.exception_handler(DataError)
+    async def unstorable_value(_request: Request, error: DataError) -> JSONResponse:
+        # A value the database cannot hold (out of range, bad encoding) is the caller's fault, not a crash.
+        return JSONResponse({"detail": "a value cannot be stored: " + str(error.orig).splitlines()[0],
+                             "field": None}, status_code=422)
 
     @app.exception_handler(RequestValidationError)
     async def shape_error(_request: Request, error: RequestValidationError) -> JSONResponse:

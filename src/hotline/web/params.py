@@ -8,6 +8,15 @@ from zoneinfo import ZoneInfo
 from hotline.errors import InvalidInput
 
 
+def clean_text(value: str | None, name: str, limit: int = 200) -> str | None:
+    """A query parameter as given, refused if too long or holding control characters."""
+    if value is None or value == "":
+        return None
+    if len(value) > limit or any(ord(ch) < 32 for ch in value):
+        raise InvalidInput(f"'{name}' must be at most {limit} printable characters", field=name)
+    return value
+
+
 def parse_moment(value: str | None, name: str, zone: ZoneInfo) -> datetime | None:
     """An ISO date (midnight) or datetime; one with an offset is turned into city local time."""
     if value is None or value == "":

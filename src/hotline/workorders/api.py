@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Header, Query, Response
 
 from hotline.errors import InvalidInput
 from hotline.web.deps import CurrentActor, PlatformDep
-from hotline.web.params import parse_moment
+from hotline.web.params import clean_text, parse_moment
 from hotline.workorders.repository import OrderFilter
 from hotline.workorders.schemas import event_out, order_out
 
@@ -43,11 +43,12 @@ def list_orders(
 ) -> dict:
     """Orders matching the filters, newest first: {"total", "items"}."""
     zone = ZoneInfo(platform.settings.timezone)
+    text = dict(status=status, district=district, street=street, community=community, category=category,
+                department=department, channel=channel, request_type=request_type, urgency=urgency, q=q)
     filters = OrderFilter(
-        status=status, district=district, street=street, community=community, category=category,
-        department=department, channel=channel, request_type=request_type, urgency=urgency,
+        **{name: clean_text(value, name) for name, value in text.items()},
         created_from=parse_moment(created_from, "created_from", zone),
-        created_to=parse_moment(created_to, "created_to", zone), q=q or None,
+        created_to=parse_moment(created_to, "created_to", zone),
     )
     if filters.created_from and filters.created_to and filters.created_from >= filters.created_to:
         raise InvalidInput("'created_to' must be after 'created_from'", field="created_to")

@@ -81,8 +81,18 @@ def _coordinate(data: dict, name: str, low: float, high: float) -> float | None:
     return float(value)
 
 
+def refuse_control_characters(value: str, name: str) -> str:
+    """NUL and other control characters (bar newline and tab) are refused: stores choke on them."""
+    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
+        raise InvalidInput(f"'{name}' contains control characters", field=name)
+    return value
+
+
 def validate_new_order(data: dict[str, Any]) -> NewOrder:
     """Check every field of a new request; the first fault raises InvalidInput naming its field."""
+    for name, value in data.items():
+        if isinstance(value, str):
+            refuse_control_characters(value, name)
     unknown = sorted(set(data) - KNOWN_FIELDS)
     if unknown:
         raise InvalidInput(f"unknown field(s): {', '.join(unknown)}", field=unknown[0])

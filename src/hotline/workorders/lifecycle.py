@@ -103,6 +103,8 @@ def _text(params: dict[str, Any], name: str, limit: int = 2000) -> str:
         raise InvalidInput(f"'{name}' is required and must be non-empty text", field=name)
     if len(value) > limit:
         raise InvalidInput(f"'{name}' is longer than {limit} characters", field=name)
+    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
+        raise InvalidInput(f"'{name}' contains control characters", field=name)
     return value.strip()
 
 

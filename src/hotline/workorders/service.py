@@ -133,7 +133,8 @@ class OrderService:
         if action == Action.DISPATCH:
             if isinstance(params.get("department"), str):
                 snap.require_department(params["department"])
-            for code in params.get("co_departments") or []:
+            co = params.get("co_departments") or []
+            for code in co if isinstance(co, list) else []:
                 if isinstance(code, str):
                     snap.require_department(code, "co_departments")
 
@@ -150,6 +151,8 @@ class OrderService:
                            field="into", rule="merge_into_open")
 
     def _visible(self, session: Session, actor: Actor, number: str, *, lock: bool = False) -> WorkOrder:
+        if len(number) > 32 or not number.isprintable():
+            raise NotFound(f"there is no order {number!r}", field="number")
         order = repository.by_number(session, number, lock=lock)
         if order is None or (actor.department_scope and order.department != actor.department_scope):
             raise NotFound(f"there is no order {number!r}", field="number")

@@ -1,0 +1,66 @@
+"""Reading rows from the store as Apache Arrow tables through the ADBC drivers (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pyarrow as pa
+from sqlalchemy.engine import make_url
+
+from hotline.analytics.schema import ORDER_TEXT_COLUMNS, CopiedTable
+
+# The SQLite driver guesses each column's type from its first batch of rows; a batch that big makes
+# the guess come from all the rows we ask for at once (pulls are chunked to at most this many).
+SQLITE_BATCH_ROWS = 200_000
+
+
+class StoreSource:
+    """One autocommit ADBC connection to the store, so each pull sees the newest committed rows."""
+
+    def __init__(self, store_url: str) -> None:
+        url = make_url(store_url)
+        self.backend = "sqlite" if url.drivername.startswith("sqlite") else "postgresql"
+        if self.backend == "sqlite":
+            import adbc_driver_sqlite.dbapi as driver
+
+            self._connection = driver.connect(url.database or ":memory:", autocommit=True)
+        else:
+            import adbc_driver_postgresql.dbapi as driver
+
+            plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self._connection = driver.connect(plain, autocommit=True)
+
+    def fetch(self, sql: str) -> pa.Table:
+        """Run one SELECT and return every row as an Arrow table."""
+        cursor = self._connection.cursor()
+        try:
+            if self.backend == "sqlite":
+                cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(SQLITE_BATCH_ROWS)})
+            cursor.execute(sql)
+            return cursor.fetch_arrow_table()
+        finally:
+            cursor.close()
+
+    def scalar(self, sql: str):
+        """The single value a query returns."""
+        table = self.fetch(sql)
+        return table.column(0)[0].as_py() if table.num_rows else None
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._connection.close()
+
+
+def select_columns(table: CopiedTable) -> str:
+    """The store columns the copy reads, plus the order texts the quality checks need."""
+    names = [n for n, _ in table.columns]
+    if table.name == "work_orders":
+        names += list(ORDER_TEXT_COLUMNS)
+    return ", ".join(names)
+
+
+def literal(value: int | datetime) -> str:
+    """A watermark written into SQL; only our own ints and datetimes ever get here, never user input."""
+    if isinstance(value, datetime):
+        return "'" + value.strftime("%Y-%m-%d %H:%M:%S") + "'"
+    return str(int(value))

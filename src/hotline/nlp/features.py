@@ -1,0 +1,66 @@
+"""The feature space shared by every classifier head: jieba words, character n-grams, place tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+from hotline.nlp.text import clean, tokenize
+
+
+def place_tokens(doc: str) -> list[str]:
+    """Place codes given as space-separated tokens (already codes, no segmentation needed)."""
+    return doc.split()
+
+
+class TextFeatures:
+    """Word 1–2-gram and character 1–3-gram TF-IDF (sublinear tf), plus binary place tokens."""
+
+    def __init__(self, max_words: int = 150_000, max_chars: int = 150_000, min_df: int = 2,
+                 place_weight: float = 0.5) -> None:
+        # Sublinear tf keeps a long, repetitive message from being decided by its most repeated word.
+        self.words = TfidfVectorizer(tokenizer=tokenize, token_pattern=None, lowercase=False, ngram_range=(1, 2),
+                                     sublinear_tf=True, min_df=min_df, max_features=max_words, dtype=np.float32)
+        self.chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), lowercase=True, sublinear_tf=True,
+                                     min_df=min_df, max_features=max_chars, dtype=np.float32)
+        self.places = CountVectorizer(tokenizer=place_tokens, token_pattern=None, lowercase=False, binary=True,
+                                      dtype=np.float32)
+        self.place_weight = place_weight
+        self._names: np.ndarray | None = None
+
+    def fit_transform(self, texts: Sequence[str], places: Sequence[str] | None = None) -> sp.csr_matrix:
+        """Learn the vocabularies and return the training matrix."""
+        cleaned = [clean(t) for t in texts]
+        places = list(places) if places is not None else [""] * len(cleaned)
+        blocks = [self.words.fit_transform(cleaned), self.chars.fit_transform(cleaned)]
+        # An empty place vocabulary is legal (no orders had places): keep a zero-width block then.
+        places = [p if p else "_" for p in places]
+        blocks.append(self.places.fit_transform(places) * self.place_weight)
+        self._names = None
+        return sp.hstack(blocks, format="csr", dtype=np.float32)
+
+    def transform(self, texts: Sequence[str], places: Sequence[str] | None = None) -> sp.csr_matrix:
+        """The matrix of new texts in the learnt space."""
+        cleaned = [clean(t) for t in texts]
+        places = [p if p else "_" for p in (places if places is not None else [""] * len(cleaned))]
+        blocks = [self.words.transform(cleaned), self.chars.transform(cleaned),
+                  self.places.transform(places) * self.place_weight]
+        return sp.hstack(blocks, format="csr", dtype=np.float32)
+
+    @property
+    def names(self) -> np.ndarray:
+        """Readable name of each column: the word, the characters, or the place code."""
+        if self._names is None:
+            self._names = np.concatenate([
+                self.words.get_feature_names_out(), self.chars.get_feature_names_out(),
+                np.array(["@" + n for n in self.places.get_feature_names_out()], dtype=object),
+            ]).astype(object)
+        return self._names
+
+    @property
+    def n_word_features(self) -> int:
+        """How many columns the word block has (the words are the readable explanations)."""
+        return len(self.words.vocabulary_)
