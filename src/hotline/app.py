@@ -12,6 +12,8 @@ from hotline.platform import Platform, build_platform
 from hotline.reference.api import router as reference_router
 from hotline.users.api import router as users_router
 from hotline.web.errors import install_error_handlers
+from hotline.web.live_api import router as live_router
+from hotline.workorders.api import public_router as track_router
 from hotline.workorders.api import router as orders_router
 
 
@@ -27,7 +29,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app = FastAPI(title="hotline 12345", version=__version__, lifespan=lifespan)
     app.state.platform = platform
     install_error_handlers(app)
-    for router in (users_router, orders_router, reference_router):
+    for router in (users_router, orders_router, reference_router, track_router, live_router):
         app.include_router(router)
 
     @app.get("/api/v1/health", tags=["health"])

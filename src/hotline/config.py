@@ -31,6 +31,9 @@ class Settings(BaseSettings):
         "Asia/Shanghai", description="the city's time zone; stored times are naive local times in it"
     )
     order_number_prefix: str = Field("GD", description="letters that start every work-order number")
+    redis_url: str = Field(
+        "", description="Redis URL (redis://host:6379/0) to share live events between server processes; empty: in-process"
+    )
     argon2_time_cost: int = Field(3, ge=1, description="argon2 passes when hashing a password")
     argon2_memory_kib: int = Field(65536, ge=8, description="argon2 memory per hash, KiB; tests may lower it")
 

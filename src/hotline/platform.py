@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.clock import Clock, city_clock
 from hotline.config import Settings
 from hotline.db import make_engine, make_session_factory
+from hotline.live import LiveBus, make_bus
 from hotline.reference.lookup import ReferenceCache
 from hotline.reference.service import ReferenceService
 from hotline.users.service import UserService
@@ -29,9 +30,11 @@ class Platform:
     orders: OrderService
     users: UserService
     reference: ReferenceService
+    live: LiveBus
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Release the database connections and the live bus."""
+        self.live.close()
         self.engine.dispose()
 
 
@@ -41,10 +44,11 @@ def build_platform(settings: Settings, clock: Clock | None = None) -> Platform:
     sessions = make_session_factory(engine)
     clock = clock or city_clock(settings.timezone)
     cache = ReferenceCache(sessions)
+    live = make_bus(settings.redis_url)
     return Platform(
         settings=settings, engine=engine, sessions=sessions, clock=clock, reference_cache=cache,
-        orders=OrderService(sessions, cache, clock, settings.order_number_prefix),
+        orders=OrderService(sessions, cache, clock, settings.order_number_prefix, live.publish),
         users=UserService(sessions, cache, clock, settings.secret_key, settings.token_minutes,
                           PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib)),
-        reference=ReferenceService(sessions, cache),
+        reference=ReferenceService(sessions, cache), live=live,
     )

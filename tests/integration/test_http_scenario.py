@@ -124,3 +124,28 @@ def test_every_path_over_http(server):
     assert client.get(f"/api/v1/orders/{number}", headers=tokens["ct"]).json()["citizen_phone"] == "13812341234"
     assert client.get("/api/v1/orders", headers=tokens["ad"]).json()["total"] == 4
     assert client.get("/docs").status_code == 200
+
+
+def test_new_order_reaches_a_live_stream_over_http(server):
+    base, tokens = server
+    import json
+    import threading
+
+    received = []
+
+    def listen():
+        token = tokens["an"]["Authorization"].split()[1]
+        with httpx.stream("GET", f"{base}/api/v1/live", params={"token": token}, timeout=10) as response:
+            for line in response.iter_lines():
+                if line.startswith("data: "):
+                    received.append(json.loads(line[6:]))
+                    return
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    time.sleep(0.5)
+    created = httpx.post(f"{base}/api/v1/orders", headers=tokens["ct"], json={
+        "channel": "web", "content": "直播测试：小区停电", "citizen_phone": "13700001111"}).json()
+    listener.join(timeout=10)
+    assert received and received[0]["number"] == created["number"] and received[0]["action"] == "register"
+    assert httpx.get(f"{base}/api/v1/live").status_code == 401

@@ -11,7 +11,7 @@ from hotline.errors import InvalidInput
 from hotline.web.deps import CurrentActor, PlatformDep
 from hotline.web.params import clean_text, parse_moment
 from hotline.workorders.repository import OrderFilter
-from hotline.workorders.schemas import event_out, order_out
+from hotline.workorders.schemas import event_out, iso, order_out
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 JsonBody = Annotated[dict[str, Any], Body(examples=[{"channel": "phone", "content": "小区停水了", "citizen_phone": "13812341234"}])]
@@ -76,3 +76,28 @@ def act_on_order(platform: PlatformDep, actor: CurrentActor, number: str, action
     """dispatch, sign, return, extend, approve_extension, deny_extension, reply, callback, close, reopen, supervise, merge."""
     order = platform.orders.act(actor, number, action, body or {})
     return _out(platform, actor, order)
+
+
+public_router = APIRouter(prefix="/api/v1/track", tags=["citizens"])
+# What a citizen sees of each step: no names of staff, no internal notes.
+PUBLIC_STEPS = {"register": "已受理", "dispatch": "已派单", "sign": "承办单位已签收", "return": "重新派单中",
+                "extend": "承办单位申请延期", "approve_extension": "已延期", "reply": "已答复",
+                "callback": "已回访", "close": "已办结", "reopen": "重新办理", "supervise": "已督办",
+                "merge": "已与同类诉求合并办理"}
+
+
+@public_router.get("")
+def track_order(platform: PlatformDep, number: str, phone: str) -> dict:
+    """A citizen looks up their own request by number and phone: status, steps and the reply."""
+    order, events = platform.orders.track(number, phone)
+    zone = ZoneInfo(platform.settings.timezone)
+    snap = platform.reference_cache.get()
+    shown = order.status in ("replied", "closed")
+    return {
+        "number": order.number, "status": order.status, "created_at": iso(order.created_at, zone),
+        "summary": order.summary, "category_name": snap.name_of("category", order.category),
+        "department_name": snap.name_of("department", order.department),
+        "reply": order.reply if shown else "", "merged_into": order.merged_into,
+        "steps": [{"at": iso(e.at, zone), "step": PUBLIC_STEPS.get(e.action, e.action)}
+                  for e in events if e.action in PUBLIC_STEPS],
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +19,7 @@ from hotline.users.actor import Actor
 from hotline.workorders import repository
 from hotline.workorders.deadlines import SlaDeadlines, select_rule
 from hotline.workorders.domain import OPEN_STATUSES, Action, Status
-from hotline.workorders.intake import NewOrder, validate_new_order
+from hotline.workorders.intake import NewOrder, normalise_phone, validate_new_order
 from hotline.workorders.lifecycle import STATE_FIELDS, OrderState, changed_fields, transition
 from hotline.workorders.models import OrderEvent, WorkOrder
 
@@ -29,8 +30,10 @@ EVENT_NOTES = ("note", "reason")
 class OrderService:
     """Registers orders, moves them through their lifecycle and reads them, role rules applied."""
 
-    def __init__(self, sessions: sessionmaker[Session], reference: ReferenceCache, clock: Clock, prefix: str) -> None:
+    def __init__(self, sessions: sessionmaker[Session], reference: ReferenceCache, clock: Clock, prefix: str,
+                 publish: Callable[[dict[str, Any]], None] | None = None) -> None:
         self._sessions = sessions
+        self._publish = publish or (lambda event: None)
         self._reference = reference
         self._clock = clock
         self._prefix = prefix
@@ -66,7 +69,6 @@ class OrderService:
                     action=Action.REGISTER, from_status=None, to_status=Status.REGISTERED,
                     changes={k: v for k, v in order_fields.items() if v is not None} | {"channel": new.channel},
                 ))
-                return order, True
         except IntegrityError:
             if idempotency_key is None:
                 raise
@@ -76,6 +78,8 @@ class OrderService:
             if existing is None:
                 raise
             return existing, False
+        self._announce(order, Action.REGISTER)
+        return order, True
 
     @staticmethod
     def _place_and_category(snap: Snapshot, new: NewOrder) -> dict[str, Any]:
@@ -123,10 +127,20 @@ class OrderService:
                     from_status=before.status, to_status=after.status, department=order.department,
                     changes=changes,
                 ))
-                return order
         except StaleDataError:
             raise Conflict("the order was changed by someone else meanwhile; reload and try again",
                            rule="concurrent_change") from None
+        self._announce(order, action)
+        return order
+
+    def _announce(self, order: WorkOrder, action: Action) -> None:
+        # After the commit, so that screens never show a change that was rolled back; no personal data.
+        self._publish({
+            "type": "order", "action": str(action), "number": order.number, "status": order.status,
+            "channel": order.channel, "district": order.district, "category": order.category,
+            "category_l1": order.category_l1, "department": order.department, "summary": order.summary,
+            "at": order.updated_at.isoformat(),
+        })
 
     @staticmethod
     def _check_references(snap: Snapshot, action: Action, params: dict[str, Any]) -> None:
@@ -182,6 +196,18 @@ class OrderService:
                 repository.record_personal_reads(session, actor.username, [o.id for o in page], self._clock())
             return total, page
 
+    def track(self, number: str, phone: str) -> tuple[WorkOrder, list[OrderEvent]]:
+        """A citizen's own order, found by number and the phone it was registered with; else NotFound."""
+        try:
+            phone = normalise_phone(phone)
+        except InvalidInput:
+            raise NotFound("no request matches this number and phone", field="number") from None
+        with self._sessions() as session:
+            order = repository.by_number(session, number) if len(number) <= 32 and number.isprintable() else None
+            if order is None or order.citizen_phone != phone:
+                raise NotFound("no request matches this number and phone", field="number")
+            return order, repository.events_of(session, order.id)
+
 
 def state_of(order: WorkOrder) -> OrderState:
     """The lifecycle's view of a stored order."""
@@ -197,3 +223,4 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, OrderState):
         return asdict(value)
     return value
+
