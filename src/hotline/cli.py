@@ -43,19 +43,10 @@ def _platform(db: str | None):
 def init(db: DbOption = None,
          city: Annotated[str, typer.Option(help="city pack to load (name or folder); '' for none")] = "jinchang") -> None:
     """Create or upgrade the store's schema and load a city pack."""
-    from hotline.reference.citypack import load_pack
-    from hotline.store import migrate
-
-    platform = _platform(db)
-    migrate(platform.engine)
+    platform = _migrated(db)
     typer.echo(f"store ready: {platform.engine.url.render_as_string(hide_password=True)}")
     if city:
-        try:
-            pack = load_pack(platform.sessions, city)
-        except DomainError as error:
-            _fail(error)
-        typer.echo(f"city pack loaded: {pack.city['name']} ({len(pack.regions)} regions, "
-                   f"{len(pack.departments)} departments, {len(pack.categories)} categories)")
+        _load_city(platform, city)
     platform.close()
 
 
@@ -63,18 +54,28 @@ def init(db: DbOption = None,
 def city_load(path: Annotated[str, typer.Argument(help="pack folder, or the name of a shipped pack")],
               db: DbOption = None) -> None:
     """Load (or reload) a city pack into the store."""
-    from hotline.reference.citypack import load_pack
+    platform = _migrated(db)
+    _load_city(platform, path)
+    platform.close()
+
+
+def _migrated(db: str | None):
     from hotline.store import migrate
 
     platform = _platform(db)
     migrate(platform.engine)
+    return platform
+
+
+def _load_city(platform, path: str) -> None:
+    from hotline.reference.citypack import load_pack
+
     try:
         pack = load_pack(platform.sessions, path)
     except DomainError as error:
         _fail(error)
     typer.echo(f"loaded {pack.city['name']}: {len(pack.regions)} regions, {len(pack.categories)} categories, "
                f"{len(pack.departments)} departments, {len(pack.sla)} SLA rules, {len(pack.holidays)} calendar days")
-    platform.close()
 
 
 @user_app.command("add")
