@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from hotline import __version__
+from hotline.calls.api import router as calls_router
 from hotline.config import Settings
 from hotline.platform import Platform, build_platform
 from hotline.reference.api import router as reference_router
@@ -29,7 +30,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app = FastAPI(title="hotline 12345", version=__version__, lifespan=lifespan)
     app.state.platform = platform
     install_error_handlers(app)
-    for router in (users_router, orders_router, reference_router, track_router, live_router):
+    for router in (users_router, orders_router, reference_router, track_router, live_router, calls_router):
         app.include_router(router)
 
     @app.get("/api/v1/health", tags=["health"])

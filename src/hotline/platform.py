@@ -8,6 +8,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.calls.service import CallService
 from hotline.clock import Clock, city_clock
 from hotline.config import Settings
 from hotline.db import make_engine, make_session_factory
@@ -30,6 +31,7 @@ class Platform:
     orders: OrderService
     users: UserService
     reference: ReferenceService
+    calls: CallService
     live: LiveBus
 
     def close(self) -> None:
@@ -50,5 +52,5 @@ def build_platform(settings: Settings, clock: Clock | None = None) -> Platform:
         orders=OrderService(sessions, cache, clock, settings.order_number_prefix, live.publish),
         users=UserService(sessions, cache, clock, settings.secret_key, settings.token_minutes,
                           PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib)),
-        reference=ReferenceService(sessions, cache), live=live,
+        reference=ReferenceService(sessions, cache), calls=CallService(sessions, clock, live.publish), live=live,
     )

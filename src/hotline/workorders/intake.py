@@ -38,17 +38,17 @@ class NewOrder:
     lon: float | None = None
 
 
-def normalise_phone(phone: Any) -> str:
-    """The phone without spaces, or an InvalidInput naming citizen_phone."""
+def normalise_phone(phone: Any, field: str = "citizen_phone") -> str:
+    """The phone without spaces, or an InvalidInput naming the field."""
     if not isinstance(phone, str):
-        raise InvalidInput("'citizen_phone' is required: a mobile (11 digits) or landline number", field="citizen_phone")
+        raise InvalidInput(f"'{field}' is required: a mobile (11 digits) or landline number", field=field)
     compact = re.sub(r"[\s()]", "", phone)
     if compact.startswith("+86"):
         compact = compact[3:]
     if not (MOBILE.match(compact) or LANDLINE.match(compact)):
         raise InvalidInput(
-            f"'citizen_phone' {phone!r} is not a mainland mobile (1xxxxxxxxxx) or landline (0xxx-xxxxxxx) number",
-            field="citizen_phone",
+            f"'{field}' {phone!r} is not a mainland mobile (1xxxxxxxxxx) or landline (0xxx-xxxxxxx) number",
+            field=field,
         )
     return compact
 

@@ -1,0 +1,75 @@
+"""Use cases on call records: the phone system (CTI) reports each call offered to the queue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.clock import Clock
+from hotline.db import unit_of_work
+from hotline.errors import InvalidInput
+from hotline.calls.models import CallRecord
+from hotline.users.actor import Actor
+from hotline.workorders.domain import Role
+from hotline.workorders.intake import normalise_phone
+from hotline.workorders.models import WorkOrder
+
+MAX_SECONDS = 6 * 3600
+
+
+def _seconds(data: dict, name: str) -> int:
+    value = data.get(name, 0)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SECONDS:
+        raise InvalidInput(f"'{name}' must be whole seconds from 0 to {MAX_SECONDS}", field=name)
+    return value
+
+
+class CallService:
+    """Records calls and lists them."""
+
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock,
+                 publish: Callable[[dict[str, Any]], None] | None = None) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._publish = publish or (lambda event: None)
+
+    def record(self, actor: Actor, data: dict[str, Any]) -> CallRecord:
+        """Store one call: caller, when it entered the queue, wait, answered or not, talk time, agent, order."""
+        actor.require_role(Role.CALL_TAKER, Role.DISPATCHER)
+        answered = data.get("answered")
+        if not isinstance(answered, bool):
+            raise InvalidInput("'answered' must be true or false", field="answered")
+        wait, talk = _seconds(data, "wait_seconds"), _seconds(data, "talk_seconds")
+        if not answered and talk:
+            raise InvalidInput("an abandoned call has no talk time", field="talk_seconds")
+        queued_at = data.get("queued_at") or self._clock()
+        if not isinstance(queued_at, datetime):
+            raise InvalidInput("'queued_at' must be a time", field="queued_at")
+        agent = data.get("agent")
+        if agent is not None and (not isinstance(agent, str) or not agent.isprintable() or len(agent) > 64):
+            raise InvalidInput("'agent' must be an agent's name", field="agent")
+        with unit_of_work(self._sessions) as session:
+            order_id = None
+            if data.get("order_number") is not None:
+                number = data["order_number"]
+                order_id = session.scalar(select(WorkOrder.id).where(WorkOrder.number == str(number)[:32]))
+                if order_id is None:
+                    raise InvalidInput(f"'order_number' {number!r} is not a known order", field="order_number")
+            call = CallRecord(caller=normalise_phone(data.get("caller"), "caller"), queued_at=queued_at, wait_seconds=wait,
+                              answered=answered, talk_seconds=talk, agent=agent if answered else None,
+                              order_id=order_id)
+            session.add(call)
+        self._publish({"type": "call", "answered": answered, "wait_seconds": wait, "at": queued_at.isoformat()})
+        return call
+
+    def recent(self, since: datetime, limit: int = 100) -> tuple[int, list[CallRecord]]:
+        """(count since, the latest calls) for screens and supervisors."""
+        with self._sessions() as session:
+            total = session.scalar(select(func.count()).select_from(CallRecord).where(CallRecord.queued_at >= since))
+            rows = session.scalars(select(CallRecord).where(CallRecord.queued_at >= since)
+                                   .order_by(CallRecord.id.desc()).limit(limit)).all()
+            return total or 0, list(rows)
