@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -94,16 +95,133 @@ def user_add(name: str, role: Annotated[str, typer.Option(help="call_taker, disp
 
 
 @app.command()
-def serve(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000,
+          live: Annotated[bool, typer.Option(help="run the simulator's live trickle inside the server")] = False,
+          city: Annotated[str, typer.Option(help="city pack the live trickle draws from")] = "jinchang") -> None:
     """Serve the platform (API at /api/v1, docs at /docs)."""
     import uvicorn
 
     from hotline.app import create_app
+    from hotline.platform import build_platform
 
-    settings = settings_for(db)
-    if db:
-        os.environ["HOTLINE_DATABASE_URL"] = db
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    platform = build_platform(settings_for(db))
+    app_ = create_app(platform=platform)
+    trickle = None
+    if live:
+        from hotline.simulate.live import LiveTrickle
+
+        trickle = LiveTrickle(platform, city)
+        trickle.start()
+    try:
+        uvicorn.run(app_, host=host, port=port, log_level="info")
+    finally:
+        if trickle:
+            trickle.stop()
+
+
+@app.command()
+def simulate(
+    city: Annotated[str, typer.Option(help="city pack (name or folder)")] = "jinchang",
+    start: Annotated[str, typer.Option(help="first day, YYYY-MM-DD")] = "2023-01-01",
+    days: Annotated[int, typer.Option(min=1, max=36500, help="how many days")] = 365,
+    seed: int = 7,
+    scale: Annotated[float, typer.Option(min=0.001, max=1000, help="multiplies every volume")] = 1.0,
+    db: DbOption = None,
+    out: Annotated[str | None, typer.Option(help="write Parquet files to this folder instead of a store")] = None,
+    truth: Annotated[str | None, typer.Option(help="ground-truth incidents file (default incidents.json beside the output)")] = None,
+    live: Annotated[bool, typer.Option(help="instead: keep a live trickle flowing into the store until Ctrl-C")] = False,
+) -> None:
+    """Simulate the city's hotline: history in bulk, or a live trickle in real time."""
+    from datetime import date
+
+    from hotline.reference.citypack import resolve_pack_path
+    from hotline.simulate import run
+
+    try:
+        pack = resolve_pack_path(city)
+        first = date.fromisoformat(start)
+    except DomainError as error:
+        _fail(error)
+    except ValueError:
+        _fail(DomainError(f"--start {start!r} is not a date (YYYY-MM-DD)", field="start"))
+    if live:
+        _live_forever(db, city)
+        return
+    url = None
+    if out is None:
+        platform = _migrated(db)
+        _load_city(platform, str(pack))
+        url = platform.engine.url.render_as_string(hide_password=False)
+        platform.close()
+    if truth is None and out is None and url.startswith("sqlite:///"):
+        truth = str(Path(url[len("sqlite:///"):]).resolve().parent / "incidents.json")
+    result = run(pack, first, days, seed, scale, db=url, out=out, truth=truth, progress=typer.echo)
+    counts = ", ".join(f"{n} {k}" for k, n in result["counts"].items())
+    typer.echo(f"simulated {counts}; {result['incidents']} incidents in {result['truth']}")
+
+
+DEMO_PASSWORD = "hotline-demo"
+DEMO_USERS = (  # (name, role, department)
+    ("calltaker", "call_taker", None), ("dispatcher", "dispatcher", None), ("heating", "handler", "HEAT-YC"),
+    ("housing", "handler", "ZJJ"), ("supervisor", "supervisor", None), ("analyst", "analyst", None),
+    ("admin", "admin", None),
+)
+
+
+@app.command()
+def demo(folder: Annotated[str, typer.Option("--dir", help="where the demo store lives")] = "demo",
+         port: int = 8000, host: str = "127.0.0.1", start: str = "2023-01-01", seed: int = 7,
+         fresh: Annotated[bool, typer.Option(help="rebuild the demo data even if today's exists")] = False) -> None:
+    """Build 金昌市's demo store from 2023 up to today (once a day), print logins, serve with the live trickle."""
+    from datetime import date
+
+    from hotline.reference.citypack import resolve_pack_path
+    from hotline.simulate import run
+
+    base = Path(folder).resolve()
+    base.mkdir(parents=True, exist_ok=True)
+    db_file, stamp = base / "hotline.db", base / "built-for"
+    url = f"sqlite:///{db_file}"
+    today = date.today()
+    if fresh or not db_file.exists() or not stamp.exists() or stamp.read_text().strip() != today.isoformat():
+        for leftover in base.glob("hotline.db*"):
+            leftover.unlink()
+        platform = _migrated(url)
+        _load_city(platform, "jinchang")
+        platform.close()
+        first = date.fromisoformat(start)
+        typer.echo(f"simulating 金昌市's hotline from {first} to {today} (history; today arrives live) …")
+        result = run(resolve_pack_path("jinchang"), first, (today - first).days, seed, db=url,
+                     truth=base / "incidents.json", progress=typer.echo)
+        typer.echo(f"demo data: {result['counts'].get('work_orders', 0)} orders, "
+                   f"{result['counts'].get('call_records', 0)} calls")
+        platform = _platform(url)
+        for name, role, department in DEMO_USERS:
+            platform.users.add(name, role, DEMO_PASSWORD, department)
+        platform.close()
+        stamp.write_text(today.isoformat())
+    typer.echo("\nlogins (password for all: " + DEMO_PASSWORD + ")")
+    for name, role, department in DEMO_USERS:
+        typer.echo(f"  {name:<11} {role:<11} {department or ''}")
+    typer.echo(f"\nserving http://{host}:{port}  (API docs: /docs, big screen: /screen)\n")
+    serve(db=url, host=host, port=port, live=True, city="jinchang")
+
+
+def _live_forever(db: str | None, city: str) -> None:
+    import time
+
+    from hotline.simulate.live import LiveTrickle
+
+    platform = _platform(db)
+    trickle = LiveTrickle(platform, city)
+    trickle.start()
+    typer.echo("live trickle running; Ctrl-C stops it")
+    try:
+        while True:
+            time.sleep(60)
+            typer.echo(f"live: {trickle.created} new orders, {trickle.moved} lifecycle steps so far")
+    except KeyboardInterrupt:
+        trickle.stop()
 
 
 def main() -> None:

@@ -65,6 +65,7 @@ class Pack:
     district_names: list[str]
     # Departments.
     dept_codes: list[str]
+    dept_names: list[str]
     dept_kinds: list[str]
     dept_regions: list[str]
     dept_cats: list[set[str]]
@@ -117,7 +118,8 @@ def load_pack(pack_dir: str | Path, overrides: dict | None = None) -> Pack:
         comm_lon=np.array([_num(c["lon"], 0.0) for c in comms]),
         street_codes=[s["code"] for s in streets], street_names=[s["name"] for s in streets],
         district_codes=[d["code"] for d in districts], district_names=[d["name"] for d in districts],
-        dept_codes=[d["code"] for d in depts], dept_kinds=[d["kind"] for d in depts],
+        dept_codes=[d["code"] for d in depts], dept_names=[d["name"] for d in depts],
+        dept_kinds=[d["kind"] for d in depts],
         dept_regions=[d.get("region") or "" for d in depts],
         dept_cats=[set(filter(None, (d.get("categories") or "").split("|"))) for d in depts],
         sla_rows=_csv(root / "sla.csv"), holidays=holidays,

@@ -43,7 +43,7 @@ class Groups:
         self.cum = None
         if w is not None:
             group_of = np.repeat(np.arange(len(groups)), self.count)
-            self.cum = np.cumsum(w) - 1e-12 + group_of  # group g's entries lie in (g, g+1]
+            self.cum = np.cumsum(w) - 1e-9  # each group sums to 1: group g lies in (g, g+1]
 
     def pick(self, rng: np.random.Generator, group: np.ndarray) -> pa.Array:
         """One string per row, from each row's group."""
