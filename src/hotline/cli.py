@@ -175,6 +175,7 @@ def demo(folder: Annotated[str, typer.Option("--dir", help="where the demo store
     """Build 金昌市's demo store from 2023 up to today (once a day), print logins, serve with the live trickle."""
     from datetime import date
 
+    from hotline.clock import city_clock
     from hotline.reference.citypack import resolve_pack_path
     from hotline.simulate import run
 
@@ -182,7 +183,7 @@ def demo(folder: Annotated[str, typer.Option("--dir", help="where the demo store
     base.mkdir(parents=True, exist_ok=True)
     db_file, stamp = base / "hotline.db", base / "built-for"
     url = f"sqlite:///{db_file}"
-    today = date.today()
+    today = city_clock(settings_for(url).timezone)().date()  # the city's date, not the machine's
     if fresh or not db_file.exists() or not stamp.exists() or stamp.read_text().strip() != today.isoformat():
         for leftover in base.glob("hotline.db*"):
             leftover.unlink()

@@ -123,7 +123,7 @@ class LiveTrickle:
             for status, minutes in STEP_AFTER.items():
                 due += session.execute(
                     select(WorkOrder.number, WorkOrder.status, WorkOrder.department, WorkOrder.category,
-                           WorkOrder.category_l1, WorkOrder.district, WorkOrder.callback_at, WorkOrder.satisfaction)
+                           WorkOrder.category_l1, WorkOrder.district, WorkOrder.street, WorkOrder.callback_at, WorkOrder.satisfaction)
                     .where(WorkOrder.status == status, WorkOrder.updated_at <= now - timedelta(minutes=minutes))
                     .order_by(WorkOrder.updated_at).limit(self._steps)).all()
         self._random.shuffle(due)
@@ -157,11 +157,13 @@ class LiveTrickle:
             orders.act(SUPERVISOR, row.number, "close", {}, at=now)
 
     def _department_for(self, row) -> str:
-        """A department that handles the category, the local one first."""
+        """A department that handles the category: the street's own first, then the district's, then the city's."""
         snap = self._platform.reference_cache.get()
         fits = [d for d in snap.departments.values() if d.active and d.kind != "centre"
                 and ({row.category, row.category_l1} & set(d.categories or []))]
-        local = [d for d in fits if d.region and row.district and snap.regions.get(d.region)
-                 and row.district in (d.region, snap.regions[d.region].parent)]
-        pool = local or fits or [d for d in snap.departments.values() if d.kind == "centre"]
+        for place in (row.street, row.district, None):
+            pool = [d for d in fits if d.region == place]
+            if pool:
+                break
+        pool = pool or fits or [d for d in snap.departments.values() if d.kind == "centre"]
         return self._random.choice(sorted(pool, key=lambda d: d.code)).code
