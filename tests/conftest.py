@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,7 +22,32 @@ DATA = Path(__file__).parent / "data"
 TINY_PACK = DATA / "tinycity"
 PG_ADMIN_URL = os.environ.get("HOTLINE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_PG = os.environ.get("HOTLINE_REQUIRE_POSTGRES") == "1"
-_pg_state: dict[str, object] = {"ran": 0, "skipped_reason": None}
+# Under pytest-xdist the tests run in worker processes; each PostgreSQL store created is appended to this
+# file, which the controlling process reads to report (and, in CI, require) the PostgreSQL half.
+PG_MARK_ENV = "HOTLINE_PG_MARK_FILE"
+
+
+def pytest_configure(config) -> None:
+    """The controlling process names a fresh mark file that workers inherit."""
+    if not hasattr(config, "workerinput"):
+        mark = Path(tempfile.gettempdir()) / f"hotline-pg-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        mark.write_text("")
+        os.environ[PG_MARK_ENV] = str(mark)
+
+
+def _note_pg(line: str) -> None:
+    mark = os.environ.get(PG_MARK_ENV)
+    if mark:
+        with open(mark, "a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+
+
+def _pg_summary() -> tuple[int, str | None]:
+    mark = os.environ.get(PG_MARK_ENV)
+    lines = Path(mark).read_text(encoding="utf-8").splitlines() if mark and Path(mark).exists() else []
+    ran = sum(1 for line in lines if line == "ran")
+    reasons = [line[5:] for line in lines if line.startswith("skip:")]
+    return ran, (reasons[0] if reasons else None)
 
 
 def _pg_reachable() -> str | None:
@@ -66,7 +92,7 @@ def pg_template() -> str:
     """A migrated PostgreSQL database with the tiny city, used as a template per test."""
     reason = _pg_reachable()
     if reason:
-        _pg_state["skipped_reason"] = reason
+        _note_pg("skip:" + reason)
         if REQUIRE_PG:
             pytest.fail(reason)
         pytest.skip(reason)
@@ -92,7 +118,7 @@ def store_url(request, tmp_path) -> str:
     template = request.getfixturevalue("pg_template")
     name = f"hotline_t_{uuid.uuid4().hex[:12]}"
     _admin_exec(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    _pg_state["ran"] = int(_pg_state["ran"]) + 1
+    _note_pg("ran")
     yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     _admin_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -115,15 +141,17 @@ def platform(store_url, clock):
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     """Say plainly whether the PostgreSQL half ran."""
-    if _pg_state["ran"]:
-        terminalreporter.write_line(f"PostgreSQL backend: {_pg_state['ran']} test stores created and tested.")
-    elif _pg_state["skipped_reason"]:
+    if hasattr(config, "workerinput"):
+        return
+    ran, reason = _pg_summary()
+    if ran:
+        terminalreporter.write_line(f"PostgreSQL backend: {ran} test stores created and tested.")
+    else:
         terminalreporter.write_line(
-            f"PostgreSQL half DID NOT RUN: {_pg_state['skipped_reason']}", red=True, bold=True)
+            f"PostgreSQL half DID NOT RUN: {reason or 'no PostgreSQL test was selected'}", red=True, bold=True)
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:
     """With HOTLINE_REQUIRE_POSTGRES=1 (CI), a run in which no PostgreSQL store was tested fails."""
-    if REQUIRE_PG and not _pg_state["ran"] and exitstatus == 0:
+    if REQUIRE_PG and not hasattr(session.config, "workerinput") and exitstatus == 0 and not _pg_summary()[0]:
         session.exitstatus = 1
-        _pg_state["skipped_reason"] = _pg_state["skipped_reason"] or "no PostgreSQL test was selected"

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from hotline import __version__
+from hotline.analytics.api import router as analytics_router
 from hotline.calls.api import router as calls_router
 from hotline.config import Settings
 from hotline.platform import Platform, build_platform
@@ -14,6 +15,7 @@ from hotline.reference.api import router as reference_router
 from hotline.users.api import router as users_router
 from hotline.web.errors import install_error_handlers
 from hotline.web.live_api import router as live_router
+from hotline.web.pages import install_pages
 from hotline.workorders.api import public_router as track_router
 from hotline.workorders.api import router as orders_router
 
@@ -24,14 +26,22 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
+        if platform.analytics is not None:
+            platform.analytics.engine.start()  # the first build of a big store takes a while
         yield
+        if platform.analytics is not None:
+            platform.analytics.engine.stop()
         platform.close()
 
     app = FastAPI(title="hotline 12345", version=__version__, lifespan=lifespan)
     app.state.platform = platform
     install_error_handlers(app)
-    for router in (users_router, orders_router, reference_router, track_router, live_router, calls_router):
+    for router in (users_router, orders_router, reference_router, track_router, live_router, calls_router,
+                   analytics_router):
         app.include_router(router)
+
+    # Pages and their static assets (issue 5): /login, /screen, /analysis/*, /orders/*, /track, /console/*.
+    install_pages(app)
 
     @app.get("/api/v1/health", tags=["health"])
     def health() -> dict:

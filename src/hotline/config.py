@@ -35,7 +35,33 @@ class Settings(BaseSettings):
         "", description="Redis URL (redis://host:6379/0) to share live events between server processes; empty: in-process"
     )
     argon2_time_cost: int = Field(3, ge=1, description="argon2 passes when hashing a password")
+    models_dir: str = Field(
+        "models", description="folder of the trained suggestion models (versioned files, reloaded when replaced)"
+    )
     argon2_memory_kib: int = Field(65536, ge=8, description="argon2 memory per hash, KiB; tests may lower it")
+    alert_webhook_url: str = Field(
+        "", description="URL that receives each new early-warning alert as a JSON POST; empty for none"
+    )
+    analytics_enabled: bool = Field(True, description="keep the columnar analysis copy and serve /api/v1/analytics")
+    analytics_path: str = Field(
+        "", description="DuckDB file of the analysis copy (one server process owns it); ':memory:' keeps it in "
+        "memory; empty: beside the SQLite store (FILE.analytics.duckdb), else hotline-analytics-DBNAME.duckdb in "
+        "the working directory; in the test environment, in memory",
+    )
+    analytics_refresh_seconds: float = Field(
+        1.0, gt=0, le=5, description="how often the analysis copy pulls the store's changes (figures lag by at most this)"
+    )
+
+    def analytics_file(self) -> str:
+        """Where the analysis copy lives: the setting, or a default next to the store."""
+        if self.analytics_path:
+            return self.analytics_path
+        if self.environment == "test" or self.database_url in ("sqlite://", "sqlite:///:memory:"):
+            return ":memory:"  # tests run side by side, and a DuckDB file admits one process only
+        if self.database_url.startswith("sqlite:///"):
+            return self.database_url[len("sqlite:///"):] + ".analytics.duckdb"
+        database = self.database_url.rsplit("/", 1)[-1].split("?")[0] or "hotline"
+        return f"hotline-analytics-{database}.duckdb"
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> "Settings":

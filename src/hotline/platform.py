@@ -8,6 +8,8 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.analytics.engine import AnalyticsEngine
+from hotline.analytics.service import AnalyticsService
 from hotline.calls.service import CallService
 from hotline.clock import Clock, city_clock
 from hotline.config import Settings
@@ -33,6 +35,7 @@ class Platform:
     reference: ReferenceService
     calls: CallService
     live: LiveBus
+    analytics: AnalyticsService | None = None  # its engine is started and stopped by the web app's lifespan
 
     def close(self) -> None:
         """Release the database connections and the live bus."""
@@ -53,4 +56,7 @@ def build_platform(settings: Settings, clock: Clock | None = None) -> Platform:
         users=UserService(sessions, cache, clock, settings.secret_key, settings.token_minutes,
                           PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib)),
         reference=ReferenceService(sessions, cache), calls=CallService(sessions, clock, live.publish), live=live,
+        analytics=AnalyticsService(
+            AnalyticsEngine(settings.database_url, settings.analytics_file(), settings.analytics_refresh_seconds), clock,
+        ) if settings.analytics_enabled else None,
     )

@@ -19,7 +19,7 @@ class CopiedTable:
     @property
     def ddl(self) -> str:
         """CREATE TABLE for the copy."""
-        cols = ", ".join(f"{n} {t}" for n, t in self.columns + self.extra)
+        cols = ", ".join(f'"{n}" {t}' for n, t in self.columns + self.extra)
         return f"CREATE TABLE IF NOT EXISTS {self.name} ({cols})"
 
 

@@ -1,0 +1,156 @@
+"""效能督办分析: per department and outside unit — timeliness, returns, reopenings, the three rates, a fair ranking."""
+
+from __future__ import annotations
+
+from hotline.analytics.common import Context
+from hotline.analytics.metrics import composite, rank, ratio, shrunk_rate
+
+DEFAULT_WEIGHTS = {"response": 30.0, "resolution": 35.0, "satisfaction": 35.0}
+DEFAULT_MIN_COUNT = 30  # orders a department needs before it gets a place in the ranking
+DEFAULT_STRENGTH = 20.0  # pseudo-orders of the city-wide rate mixed into each department's rates
+OPEN = "('registered','dispatched','in_progress','returned','replied')"
+
+
+def overdue_sql(now_param: str = "?") -> str:
+    """The lifecycle's is_overdue as SQL: open and past the sign-by (while unsigned) or finish-by deadline."""
+    return (f"(o.status IN {OPEN} AND ((o.status = 'dispatched' AND o.sign_due_at < {now_param}) OR "
+            f"(o.finish_due_at IS NOT NULL AND o.status <> 'replied' AND o.finish_due_at < {now_param})))")
+
+
+# The parts of every department figure; `?` is the time now, in the order they appear.
+PARTS = (
+    ("orders", "count(*)", 0),
+    ("sign_due", "count(*) FILTER (WHERE o.sign_due_at IS NOT NULL AND (o.signed_at IS NOT NULL OR o.sign_due_at < ?))", 1),
+    ("signed_on_time", "count(*) FILTER (WHERE o.signed_at IS NOT NULL AND o.signed_at <= o.sign_due_at)", 0),
+    ("finish_due", "count(*) FILTER (WHERE o.finish_due_at IS NOT NULL AND (o.replied_at IS NOT NULL OR o.finish_due_at < ?))", 1),
+    ("finished_on_time", "count(*) FILTER (WHERE o.replied_at IS NOT NULL AND o.replied_at <= o.finish_due_at)", 0),
+    ("overdue_now", f"count(*) FILTER (WHERE {overdue_sql()})", 2),
+    ("returned_orders", "count(*) FILTER (WHERE o.return_count > 0)", 0),
+    ("ping_pong", "count(*) FILTER (WHERE o.return_count >= 2)", 0),
+    ("extended", "count(*) FILTER (WHERE o.extension_days > 0)", 0),
+    ("ever_replied", "count(*) FILTER (WHERE o.replied_at IS NOT NULL OR o.reopen_count > 0)", 0),
+    ("reopened", "count(*) FILTER (WHERE o.reopen_count > 0)", 0),
+    ("supervised", "count(*) FILTER (WHERE o.supervision_count > 0)", 0),
+    ("supervision_notices", "coalesce(sum(o.supervision_count), 0)", 0),
+    ("called_back", "count(*) FILTER (WHERE o.resolved IS NOT NULL)", 0),
+    ("resolved", "count(*) FILTER (WHERE o.resolved)", 0),
+    ("rated", "count(*) FILTER (WHERE o.satisfaction IS NOT NULL)", 0),
+    ("satisfied", "count(*) FILTER (WHERE o.satisfaction IN ('satisfied', 'basic'))", 0),
+)
+
+
+def figures(parts: dict) -> dict:
+    """Every efficiency figure of one department from its parts (pure)."""
+    late = parts["finish_due"] - parts["finished_on_time"]
+    return {
+        "orders": parts["orders"],
+        "on_time_signing_rate": ratio(parts["signed_on_time"], parts["sign_due"]),
+        "on_time_completion_rate": ratio(parts["finished_on_time"], parts["finish_due"]),
+        "overdue_now": parts["overdue_now"],
+        "overdue_ever": late,
+        "overdue_rate": ratio(late, parts["finish_due"]),
+        "return_rate": ratio(parts["returns"], parts["dispatches"]),
+        "returns": parts["returns"], "dispatches": parts["dispatches"],
+        "ping_pong_orders": parts["ping_pong"],
+        "extension_rate": ratio(parts["extended"], parts["orders"]),
+        "reopen_rate": ratio(parts["reopened"], parts["ever_replied"]),
+        "supervised_orders": parts["supervised"], "supervision_notices": parts["supervision_notices"],
+        "response_rate": ratio(parts["signed_on_time"], parts["sign_due"]),
+        "resolution_rate": ratio(parts["resolved"], parts["called_back"]),
+        "satisfaction_rate": ratio(parts["satisfied"], parts["rated"]),
+    }
+
+
+def efficiency(ctx: Context) -> dict:
+    """The efficiency module."""
+    where, params = ctx.filters.where()
+    select = ", ".join(f"{sql} AS {name}" for name, sql, _ in PARTS)
+    now_params = [ctx.now for _, _, n in PARTS for _ in range(n)]
+    rows = ctx.engine.dicts(
+        f"SELECT o.department AS department, {select}, GROUPING(o.department) AS g FROM work_orders o "
+        f"WHERE {where} GROUP BY GROUPING SETS ((o.department), ())", now_params + params)
+    events = _event_parts(ctx)
+    total_parts = next((r for r in rows if r["g"] == 1), None) or {n: 0 for n, _, _ in PARTS}
+    total_parts |= {"dispatches": sum(e[0] for e in events.values()), "returns": sum(e[1] for e in events.values())}
+    by_department = {r["department"]: r for r in rows if r["g"] == 0 and r["department"] is not None}
+    for code, (dispatches, returns) in events.items():
+        by_department.setdefault(code, {n: 0 for n, _, _ in PARTS})
+        by_department[code] |= {"dispatches": dispatches, "returns": returns}
+    for parts in by_department.values():
+        parts.setdefault("dispatches", 0)
+        parts.setdefault("returns", 0)
+    city = figures(total_parts)
+    departments = _ranked(ctx, by_department, city)
+    return {
+        "total": total_parts["orders"],
+        "drill": ctx.filters.drill(),
+        "now": ctx.now.isoformat(),
+        "city": city,
+        "weights": _weights(ctx),
+        "ranking_rule": {"min_count": _min_count(ctx), "shrinkage_strength": _strength(ctx)},
+        "departments": departments,
+        "by_kind": _by_kind(ctx, by_department),
+    }
+
+
+def _event_parts(ctx: Context) -> dict[str, tuple[int, int]]:
+    """Dispatches to and returns by each department, from the events of the filtered orders."""
+    where, params = ctx.filters.where()
+    rows = ctx.engine.rows(
+        f"SELECT e.department, count(*) FILTER (WHERE e.action = 'dispatch'), count(*) FILTER (WHERE e.action = 'return') "
+        f"FROM order_events e JOIN work_orders o ON o.id = e.order_id "
+        f"WHERE {where} AND e.action IN ('dispatch', 'return') AND e.department IS NOT NULL GROUP BY 1", params)
+    return {code: (d, r) for code, d, r in rows}
+
+
+def _weights(ctx: Context) -> dict[str, float]:
+    return ctx.options.get("weights") or DEFAULT_WEIGHTS
+
+
+def _min_count(ctx: Context) -> int:
+    return int(ctx.options.get("min_count") or DEFAULT_MIN_COUNT)
+
+
+def _strength(ctx: Context) -> float:
+    value = ctx.options.get("shrinkage")
+    return DEFAULT_STRENGTH if value is None else float(value)
+
+
+def _ranked(ctx: Context, by_department: dict[str, dict], city: dict) -> list[dict]:
+    """Departments with their figures, a shrunk composite score and a rank when the sample is big enough."""
+    kinds = dict(ctx.engine.rows("SELECT code, kind FROM departments"))
+    strength = _strength(ctx)
+    out, scores = [], {}
+    for code, parts in by_department.items():
+        row = {"key": code, "name": ctx.name("department", code), "kind": kinds.get(code)} | figures(parts)
+        shrunk = {
+            "response": shrunk_rate(parts["signed_on_time"], parts["sign_due"], city["response_rate"]["rate"], strength),
+            "resolution": shrunk_rate(parts["resolved"], parts["called_back"], city["resolution_rate"]["rate"], strength),
+            "satisfaction": shrunk_rate(parts["satisfied"], parts["rated"], city["satisfaction_rate"]["rate"], strength),
+        }
+        raw = {"response": row["response_rate"]["rate"], "resolution": row["resolution_rate"]["rate"],
+               "satisfaction": row["satisfaction_rate"]["rate"]}
+        row["composite_score"] = composite(raw, _weights(ctx))
+        row["adjusted_score"] = composite(shrunk, _weights(ctx))
+        row["drill"] = ctx.filters.drill(department=code)
+        scores[code] = row["adjusted_score"]
+        out.append(row)
+    eligible = {r["key"] for r in out if r["orders"] >= _min_count(ctx)}
+    places = rank(scores, eligible)
+    for row in out:
+        row["rank"] = places[row["key"]]
+    out.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, -r["orders"], r["key"]))
+    return out
+
+
+def _by_kind(ctx: Context, by_department: dict[str, dict]) -> list[dict]:
+    """Departments, local governments and outside units (e.g. utilities) summed by kind."""
+    kinds = dict(ctx.engine.rows("SELECT code, kind FROM departments"))
+    sums: dict[str, dict] = {}
+    for code, parts in by_department.items():
+        kind = kinds.get(code) or "unknown"
+        into = sums.setdefault(kind, {})
+        for name, value in parts.items():
+            if isinstance(value, int) and name not in ("g",):
+                into[name] = into.get(name, 0) + value
+    return [{"key": kind} | figures(parts) for kind, parts in sorted(sums.items())]

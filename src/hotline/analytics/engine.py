@@ -1,0 +1,369 @@
+"""The analysis copy: one DuckDB database owned by the server process, kept fresh from the store."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from hotline.analytics.quality import FLAGS, build_reference, order_flags
+from hotline.analytics.schema import SCHEMA_VERSION, TABLES, WORK_ORDERS, CopiedTable
+from hotline.analytics.source import StoreSource, literal, select_columns
+
+log = logging.getLogger(__name__)
+
+CHUNK_ROWS = 200_000
+# PostgreSQL hands out ids before commit, so a row with a smaller id can become visible after a larger
+# one was copied; each pull looks back this many ids (and seconds) and skips rows it already has.
+LOOKBACK_IDS = {"sqlite": 0, "postgresql": 5_000}
+LOOKBACK_SECONDS = 5
+# Missed calls are called back within days; a callback recorded later than this is not looked for.
+CALLBACK_HORIZON = timedelta(days=7)
+NEW = "__new"
+
+
+class AnalyticsEngine:
+    """Owns the DuckDB copy: builds it, refreshes it incrementally in a thread, answers queries."""
+
+    def __init__(self, store_url: str, path: str = ":memory:", interval: float = 1.0) -> None:
+        self.store_url = store_url
+        self.path = path
+        self.interval = interval
+        self.version = 0  # goes up whenever the copy changes; a cache key for callers
+        self.refreshed_at: float | None = None
+        self.last_error: str | None = None
+        self._db = duckdb.connect(path)
+        self._write = threading.Lock()  # one writer at a time: the refresher or a rebuild
+        self._source: StoreSource | None = None
+        self._reference_cache: dict[str, pa.Table] = {}
+        self._quality_ref = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def start(self, background: bool = True) -> None:
+        """Bring the copy up to date (building it if new or outdated) and start the refresher."""
+        with self._write:
+            if self._stored_schema_version() != SCHEMA_VERSION:
+                self._create(suffix="", drop=True)
+        self.refresh()
+        if background and self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="analytics-refresher", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the refresher and close the store connection and the copy."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+        with self._write:
+            if self._source is not None:
+                self._source.close()
+                self._source = None
+            self._db.close()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.refresh()
+                self.last_error = None
+            except Exception as error:  # keep refreshing: a store hiccup must not stop the live figures
+                self.last_error = repr(error)
+                log.exception("analytics refresh failed")
+                self._drop_source()
+
+    # -- queries -----------------------------------------------------------------------------------
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A connection of its own to the copy, for a caller that needs several statements; close it."""
+        return self._db.cursor()
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        """Rows of one query on the copy; safe from any thread."""
+        cursor = self._db.cursor()
+        try:
+            return cursor.execute(sql, list(params)).fetchall()
+        finally:
+            cursor.close()
+
+    def dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Rows as dictionaries keyed by column name."""
+        cursor = self._db.cursor()
+        try:
+            result = cursor.execute(sql, list(params))
+            names = [d[0] for d in result.description]
+            return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+        finally:
+            cursor.close()
+
+    # -- building and refreshing -------------------------------------------------------------------
+
+    def refresh(self) -> int:
+        """Copy what changed in the store since the last refresh; the number of rows copied."""
+        with self._write:
+            changed = self._sync(self._store(), suffix="")
+            self.refreshed_at = time.monotonic()
+            if changed:
+                self.version += 1
+            return changed
+
+    def rebuild(self) -> None:
+        """Build a new copy from the store beside the live one, then swap it in at once."""
+        self._create(suffix=NEW, drop=True)
+        source = StoreSource(self.store_url)  # its own connection: the refresher keeps using the other
+        try:
+            self._sync(source, suffix=NEW)  # the bulk of the work, while the live copy keeps answering
+            with self._write:
+                self._sync(source, suffix=NEW)  # catch up on what changed meanwhile
+                self._swap()
+        finally:
+            source.close()
+
+    def _swap(self) -> None:
+        """Replace the live tables by the rebuilt ones in one transaction; readers see one or the other."""
+        con = self._db.cursor()
+        con.execute("BEGIN")
+        for table in (*TABLES, _WATERMARKS):
+            con.execute(f"DROP TABLE IF EXISTS {table.name}")
+            con.execute(f"ALTER TABLE {table.name}{NEW} RENAME TO {table.name}")
+        con.execute("COMMIT")
+        con.close()
+        self._reference_cache = {k.removesuffix(NEW): v for k, v in self._reference_cache.items() if k.endswith(NEW)}
+        self.version += 1
+
+    def _create(self, suffix: str, drop: bool) -> None:
+        con = self._db.cursor()
+        for table in (*TABLES, _WATERMARKS):
+            if drop:
+                con.execute(f"DROP TABLE IF EXISTS {table.name}{suffix}")
+            con.execute(table.ddl.replace(f"EXISTS {table.name} (", f"EXISTS {table.name}{suffix} ("))
+        con.execute(f"INSERT INTO _watermarks{suffix} VALUES ('schema_version', {SCHEMA_VERSION})")
+        con.close()
+
+    def _stored_schema_version(self) -> int | None:
+        try:
+            found = self.rows("SELECT value FROM _watermarks WHERE name = 'schema_version'")
+        except duckdb.CatalogException:
+            return None
+        return int(found[0][0]) if found else None
+
+    def _store(self) -> StoreSource:
+        if self._source is None:
+            self._source = StoreSource(self.store_url)
+        return self._source
+
+    def _drop_source(self) -> None:
+        with self._write:
+            if self._source is not None:
+                try:
+                    self._source.close()
+                finally:
+                    self._source = None
+
+    def _sync(self, source: StoreSource, suffix: str) -> int:
+        """Pull every table's changes into the tables named with `suffix`; rows copied."""
+        con = self._db.cursor()
+        try:
+            changed = 0
+            for table in TABLES:
+                if table.mode == "replace":
+                    changed += self._sync_replace(con, source, table, suffix)
+            # Events before orders: an order changed after this pull leaves an event the next pull sees.
+            new_order_ids = self._sync_append(con, source, _table("order_events"), suffix, collect="order_id")
+            changed += len(new_order_ids)
+            changed += self._sync_upsert(con, source, WORK_ORDERS, suffix, new_order_ids)
+            for name in ("call_records", "agent_shifts", "kb_searches"):
+                changed += len(self._sync_append(con, source, _table(name), suffix))
+            changed += self._sync_callbacks(con, source, suffix)
+            changed += self._sync_upsert(con, source, _table("kb_articles"), suffix, set())
+            return changed
+        finally:
+            con.close()
+
+    def _sync_replace(self, con, source: StoreSource, table: CopiedTable, suffix: str) -> int:
+        fresh = source.fetch(f"SELECT {select_columns(table)} FROM {table.name}")
+        key = table.name + suffix
+        if key in self._reference_cache and self._reference_cache[key].equals(fresh):
+            return 0
+        con.execute("BEGIN")
+        con.execute(f"DELETE FROM {key}")
+        _insert(con, table, key, fresh)
+        con.execute("COMMIT")
+        self._reference_cache[key] = fresh
+        self._quality_ref = None  # names changed: the checks read them
+        return fresh.num_rows
+
+    def _sync_append(self, con, source: StoreSource, table: CopiedTable, suffix: str,
+                     collect: str | None = None) -> set[int]:
+        """Rows with ids above the copy's highest; returns the `collect` column's values (or the ids)."""
+        name = table.name + suffix
+        top = con.execute(f"SELECT coalesce(max(id), 0) FROM {name}").fetchone()[0]
+        start = max(top - LOOKBACK_IDS[source.backend], 0)
+        seen: set[int] = set()
+        while True:
+            batch = source.fetch(f"SELECT {select_columns(table)} FROM {table.name} WHERE id > {start} "
+                                 f"ORDER BY id LIMIT {CHUNK_ROWS}")
+            if batch.num_rows == 0:
+                break
+            pulled, last = batch.num_rows, pc.max(batch.column("id")).as_py()
+            con.execute("BEGIN")
+            if start < top:  # only the look-back range can hold rows we already have
+                batch = _without_known(con, name, batch, start)
+            _insert(con, table, name, batch, self._deriver(table, suffix))
+            con.execute("COMMIT")
+            seen.update(batch.column(collect or "id").to_pylist())
+            start = last
+            if pulled < CHUNK_ROWS:
+                break
+        seen.discard(None)
+        return seen
+
+    def _sync_upsert(self, con, source: StoreSource, table: CopiedTable, suffix: str, touched: set[int]) -> int:
+        """New rows by id, then changed rows: by updated_at and by the ids the events name."""
+        name = table.name + suffix
+        top, newest = con.execute(f"SELECT coalesce(max(id), 0), max(updated_at) FROM {name}").fetchone()
+        copied = len(self._sync_append(con, source, table, suffix)) if top == 0 else 0
+        if top == 0:
+            return copied
+        cols = select_columns(table)
+        parts = []
+        if newest is not None:
+            since = newest - timedelta(seconds=LOOKBACK_SECONDS)
+            parts.append(source.fetch(f"SELECT {cols} FROM {table.name} WHERE updated_at >= {literal(since)}"))
+        parts.append(source.fetch(f"SELECT {cols} FROM {table.name} WHERE id > {literal(top)}"))
+        ids = sorted(touched)
+        for i in range(0, len(ids), 5_000):
+            listed = ",".join(str(x) for x in ids[i:i + 5_000] if x <= top)
+            if listed:
+                parts.append(source.fetch(f"SELECT {cols} FROM {table.name} WHERE id IN ({listed})"))
+        batch = _concat(parts)
+        if batch.num_rows == 0:
+            return 0
+        con.execute("BEGIN")
+        con.register("_changed", batch)
+        con.execute(f"DELETE FROM {name} WHERE id IN (SELECT id FROM _changed)")
+        con.unregister("_changed")
+        _insert(con, table, name, batch, self._deriver(table, suffix), dedupe=True)
+        con.execute("COMMIT")
+        return batch.num_rows
+
+    def _sync_callbacks(self, con, source: StoreSource, suffix: str) -> int:
+        """Call rows change in place only when a missed call is called back: re-read those."""
+        name = "call_records" + suffix
+        top, latest, last_queued = con.execute(
+            f"SELECT max(id), max(called_back_at), max(queued_at) FROM {name}").fetchone()
+        if top is None:
+            return 0
+        first = con.execute(f"SELECT min(id) FROM {name} WHERE NOT answered AND called_back_at IS NULL "
+                            f"AND queued_at >= ?", [last_queued - CALLBACK_HORIZON]).fetchone()[0]
+        if first is None:
+            return 0
+        since = f" AND called_back_at >= {literal(latest - timedelta(seconds=LOOKBACK_SECONDS))}" if latest else ""
+        batch = source.fetch(
+            f"SELECT {select_columns(_table('call_records'))} FROM call_records WHERE id >= {first} "
+            f"AND id <= {top} AND called_back_at IS NOT NULL{since}")
+        if batch.num_rows == 0:
+            return 0
+        con.execute("BEGIN")
+        con.register("_changed", batch)
+        # Only rows whose copy still lacks the callback; the rest are unchanged.
+        stale = con.execute(f"SELECT count(*) FROM {name} c JOIN _changed n USING (id) "
+                            f"WHERE c.called_back_at IS NULL").fetchone()[0]
+        con.execute(f"UPDATE {name} SET called_back_at = CAST(n.called_back_at AS TIMESTAMP) FROM _changed n "
+                    f"WHERE {name}.id = n.id AND {name}.called_back_at IS NULL")
+        con.unregister("_changed")
+        con.execute("COMMIT")
+        return stale
+
+    def _deriver(self, table: CopiedTable, suffix: str):
+        if table is not WORK_ORDERS:
+            return None
+        return lambda con, batch: self._flags(con, batch, suffix)
+
+    def _flags(self, con, batch: pa.Table, suffix: str) -> pa.Table:
+        """Add the quality flags (computed from the order texts, which the copy does not keep)."""
+        if self._quality_ref is None:
+            districts = con.execute(f"SELECT code, name FROM regions{suffix} WHERE level = 'district'").fetchall()
+            categories = con.execute(f"SELECT code, name, parent FROM categories{suffix}").fetchall()
+            self._quality_ref = build_reference(districts, categories)
+        columns = {n: batch.column(n).to_pylist() for n in
+                   ("content", "reply", "address", "district", "category", "replied_at", "closed_directly")}
+        for name, values in order_flags(columns, self._quality_ref).items():
+            batch = batch.append_column(name, pa.array(values, pa.bool_() if name in FLAGS else pa.int32()))
+        return batch
+
+
+_WATERMARKS = CopiedTable("_watermarks", (("name", "VARCHAR"), ("value", "BIGINT")), "replace")
+
+
+def _table(name: str) -> CopiedTable:
+    return next(t for t in TABLES if t.name == name)
+
+
+def _normalise(batch: pa.Table) -> pa.Table:
+    # A column that is all NULL in a pull comes back typed as integers; as text it casts to anything.
+    for i, field in enumerate(batch.schema):
+        column = batch.column(i)
+        if column.null_count == len(column) and not pa.types.is_string(field.type):
+            batch = batch.set_column(i, field.name, pa.nulls(len(column), pa.string()))
+    return batch
+
+
+def _concat(parts: list[pa.Table]) -> pa.Table:
+    """One table from several pulls; a column all NULL in one pull takes its type from another."""
+    parts = [p for p in parts if p.num_rows]
+    if not parts:
+        return pa.table({"id": pa.array([], pa.int64())})
+    types = {}
+    for part in parts:
+        for field, column in zip(part.schema, part.columns, strict=True):
+            if column.null_count < len(column):
+                types.setdefault(field.name, field.type)
+    fixed = []
+    for part in parts:
+        for i, field in enumerate(part.schema):
+            column = part.column(i)
+            if column.null_count == len(column):
+                part = part.set_column(i, field.name, pa.nulls(len(column), types.get(field.name, pa.string())))
+        fixed.append(part)
+    return pa.concat_tables(fixed, promote_options="permissive")
+
+
+def _insert(con, table: CopiedTable, name: str, batch: pa.Table, derive=None, dedupe: bool = False) -> None:
+    """Insert Arrow rows into a copy table, casting each column to the copy's type."""
+    if batch.num_rows == 0:
+        return
+    batch = _normalise(batch)
+    if derive is None and table is WORK_ORDERS:
+        raise AssertionError("orders need their quality flags")
+    if derive is not None:
+        batch = derive(con, batch)
+    columns = table.columns + table.extra
+    select = ", ".join(f'CAST("{n}" AS {t}) AS "{n}"' for n, t in columns)
+    if dedupe:  # the same row fetched twice in one pull: keep the later fetch
+        batch = batch.append_column("_seq", pa.array(range(batch.num_rows), pa.int64()))
+    source = "(SELECT DISTINCT ON (id) * FROM _batch ORDER BY id, _seq DESC)" if dedupe else "_batch"
+    con.register("_batch", batch)
+    con.execute(f"INSERT INTO {name} SELECT {select} FROM {source}")
+    con.unregister("_batch")
+
+
+def _without_known(con, name: str, batch: pa.Table, start: int) -> pa.Table:
+    con.register("_pulled", batch)
+    known = {r[0] for r in con.execute(f"SELECT p.id FROM _pulled p JOIN {name} c ON c.id = p.id AND c.id > {start}").fetchall()}
+    con.unregister("_pulled")
+    if not known:
+        return batch
+    return batch.filter(pc.invert(pc.is_in(batch.column("id"), pa.array(sorted(known), pa.int64()))))
+
+

@@ -1,0 +1,135 @@
+"""平台整体感知: the live situation — today against yesterday and last week, the queue, open and overdue orders, alerts."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from hotline.analytics.common import Context, count_orders
+from hotline.analytics.efficiency import OPEN, overdue_sql
+from hotline.analytics.metrics import change, per_10k, ratio
+
+SURGE_FACTOR = 3.0  # today so far against the usual pace of the last 28 days
+SURGE_MIN_ORDERS = 5
+LOW_ANSWER_RATE = 0.85
+LOW_ANSWER_MIN_CALLS = 20
+NEAR_DEADLINE = timedelta(hours=24)
+RISING_MIN_ORDERS = 3
+
+
+def overview(ctx: Context) -> dict:
+    """The overview module; the live figures ignore the window (they are about now), `total` honours it."""
+    now = ctx.now
+    today = now.replace(hour=0, minute=0, second=0)
+    until = now + timedelta(seconds=1)  # the current second counts as "so far"
+    live = replace(ctx.filters, created_from=None, created_to=None)
+    windows = {
+        "today": (today, until), "yesterday": (today - timedelta(days=1), until - timedelta(days=1)),
+        "last_week": (today - timedelta(days=7), until - timedelta(days=7)),
+        "last_7_days": (until - timedelta(days=7), until), "previous_7_days": (until - timedelta(days=14), until - timedelta(days=7)),
+        "past_28_days": (today - timedelta(days=28), today),
+    }
+    where, params = live.where()
+    counts = ", ".join(f"count(*) FILTER (WHERE o.created_at >= ? AND o.created_at < ?) AS {k}" for k in windows)
+    window_params = [x for pair in windows.values() for x in pair]
+    rows = ctx.engine.dicts(
+        f"SELECT o.category AS category, o.street AS street, {counts}, [GROUPING(o.category), GROUPING(o.street)] AS g "
+        f"FROM work_orders o WHERE {where} AND o.created_at >= ? AND o.created_at < ? "
+        f"GROUP BY GROUPING SETS ((o.category), (o.street), ())",
+        window_params + params + [today - timedelta(days=28), until])
+    total_row = next((r for r in rows if all(r["g"])), {k: 0 for k in windows})
+    elapsed = (now - today).total_seconds() / 86400
+    out = {
+        "total": count_orders(ctx, ctx.filters),
+        "drill": ctx.filters.drill(),
+        "now": now.isoformat(),
+        "today": _today(live, total_row, windows),
+        "calls": _calls(ctx),
+        "orders": _orders(ctx, live),
+        "rising_categories": _rising(ctx, live, [r for r in rows if r["g"] == [0, 1]], "category"),
+        "rising_places": _rising(ctx, live, [r for r in rows if r["g"] == [1, 0]], "street"),
+    }
+    out["map"] = _map(ctx, live, windows["today"])
+    out["alerts"] = _alerts(ctx, live, rows, out, elapsed)
+    return out
+
+
+def _today(live, row: dict, windows: dict) -> dict:
+    figure = {"count": row["today"], "drill": live.drill(created_from=windows["today"][0], created_to=windows["today"][1])}
+    for key in ("yesterday", "last_week"):
+        figure[f"vs_{key}"] = change(row["today"], row[key]) | {
+            "drill": live.drill(created_from=windows[key][0], created_to=windows[key][1])}
+    return figure
+
+
+def _calls(ctx: Context) -> dict:
+    now = ctx.now
+    offered, answered, missed = ctx.engine.rows(
+        "SELECT count(*) FILTER (WHERE queued_at >= ?), count(*) FILTER (WHERE queued_at >= ? AND answered), "
+        "count(*) FILTER (WHERE NOT answered AND called_back_at IS NULL) FROM call_records "
+        "WHERE queued_at >= ? AND queued_at <= ?",
+        [now - timedelta(hours=1)] * 2 + [now - timedelta(hours=24), now])[0]
+    return {"last_hour": {"offered": offered, "answered": answered, "answer_rate": ratio(answered, offered)},
+            "missed_not_called_back_24h": missed}
+
+
+def _orders(ctx: Context, live) -> dict:
+    where, params = live.where()
+    open_, overdue, near = ctx.engine.rows(
+        f"SELECT count(*), count(*) FILTER (WHERE {overdue_sql()}), "
+        f"count(*) FILTER (WHERE NOT {overdue_sql()} AND o.status <> 'replied' AND o.finish_due_at >= ? AND o.finish_due_at < ?) "
+        f"FROM work_orders o WHERE {where} AND o.status IN {OPEN}",
+        [ctx.now] * 4 + [ctx.now, ctx.now + NEAR_DEADLINE] + params)[0]
+    by_status = [{"key": s, "count": n, "drill": live.drill(status=s)} for s, n in ctx.engine.rows(
+        f"SELECT o.status, count(*) FROM work_orders o WHERE {where} AND o.status IN {OPEN} GROUP BY 1 ORDER BY 2 DESC, 1",
+        params)]
+    return {"open": open_, "overdue_now": overdue, "near_deadline_24h": near, "by_status": by_status}
+
+
+def _rising(ctx: Context, live, rows: list[dict], dimension: str) -> list[dict]:
+    """The last 7 days against the 7 before, largest increase first."""
+    out = []
+    for row in rows:
+        key = row[dimension]
+        if key is None or row["last_7_days"] < RISING_MIN_ORDERS or row["last_7_days"] <= row["previous_7_days"]:
+            continue
+        out.append({"key": key, "name": ctx.name(dimension, key)} | change(row["last_7_days"], row["previous_7_days"])
+                   | {"drill": live.drill(**{dimension: key}, created_from=ctx.now - timedelta(days=7) + timedelta(seconds=1),
+                                          created_to=ctx.now + timedelta(seconds=1))})
+    out.sort(key=lambda r: (-r["change"], r["key"]))
+    return out[:5]
+
+
+def _map(ctx: Context, live, today: tuple) -> list[dict]:
+    where, params = live.where()
+    rows = ctx.engine.rows(
+        f"SELECT r.code, r.name, r.lat, r.lon, r.population, "
+        f"count(o.id) FILTER (WHERE o.created_at >= ? AND o.created_at < ?), "
+        f"count(o.id) FILTER (WHERE o.status IN {OPEN}), count(o.id) FILTER (WHERE {overdue_sql()}) "
+        f"FROM regions r LEFT JOIN work_orders o ON o.district = r.code AND {where} "
+        f"WHERE r.level = 'district' GROUP BY ALL ORDER BY r.code",
+        [today[0], today[1], ctx.now, ctx.now] + params)
+    return [{"key": code, "name": name, "lat": lat, "lon": lon, "today": n_today, "open": n_open, "overdue_now": n_over,
+             "open_per_10k": per_10k(n_open, pop), "drill": live.drill(district=code)}
+            for code, name, lat, lon, pop, n_today, n_open, n_over in rows]
+
+
+def _alerts(ctx: Context, live, rows: list[dict], out: dict, elapsed: float) -> list[dict]:
+    """Simple standing rules; the foresight package brings forecast-based alerts."""
+    alerts = []
+    for row in rows:
+        if row["g"] != [0, 1] or row["category"] is None:
+            continue
+        usual = row["past_28_days"] / 28 * max(elapsed, 1 / 24)
+        if row["today"] >= SURGE_MIN_ORDERS and row["today"] >= SURGE_FACTOR * usual:
+            alerts.append({"kind": "surge", "level": "warning", "category": row["category"],
+                           "name": ctx.name("category", row["category"]), "today": row["today"],
+                           "usual_so_far": round(usual, 1), "drill": out["today"]["drill"] | {"category": row["category"]}})
+    hour = out["calls"]["last_hour"]
+    if hour["offered"] >= LOW_ANSWER_MIN_CALLS and (hour["answer_rate"]["rate"] or 0) < LOW_ANSWER_RATE:
+        alerts.append({"kind": "low_answer_rate", "level": "critical", "answer_rate": hour["answer_rate"]})
+    if out["orders"]["overdue_now"]:
+        alerts.append({"kind": "overdue_orders", "level": "warning", "count": out["orders"]["overdue_now"], "drill": None})
+    if out["calls"]["missed_not_called_back_24h"]:
+        alerts.append({"kind": "missed_calls_waiting", "level": "info", "count": out["calls"]["missed_not_called_back_24h"]})
+    return alerts

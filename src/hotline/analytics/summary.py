@@ -1,0 +1,111 @@
+"""数据汇总分析: one period's totals and key rates across the modules, with the headline changes, for reports."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hotline.analytics import calls as calls_module
+from hotline.analytics import efficiency as eff
+from hotline.analytics.common import Context
+from hotline.analytics.filters import Filters
+from hotline.analytics.metrics import change, composite, ratio
+from hotline.analytics.quality import REGISTRATION_FLAGS, REPLY_FLAGS
+
+# Figures whose changes make headlines: (key, label zh, label en, higher is better).
+HEADLINES = (
+    ("orders", "诉求量", "requests", None),
+    ("calls_offered", "呼入量", "calls offered", None),
+    ("answer_rate", "接通率", "answer rate", True),
+    ("service_level", "15秒服务水平", "15-second service level", True),
+    ("on_time_completion_rate", "按时办结率", "on-time completion", True),
+    ("response_rate", "响应率", "response rate", True),
+    ("resolution_rate", "解决率", "resolution rate", True),
+    ("satisfaction_rate", "满意率", "satisfaction rate", True),
+    ("return_rate", "退单率", "return rate", False),
+    ("reopen_rate", "重办率", "reopen rate", False),
+    ("direct_close_rate", "直接办结率", "direct closure rate", True),
+)
+
+
+def period_figures(ctx: Context, filters: Filters) -> dict:
+    """The key figures of one period (pure arithmetic over a few aggregate queries)."""
+    where, params = filters.where()
+    select = ", ".join(f"{sql} AS {name}" for name, sql, _ in eff.PARTS)
+    flags = ", ".join(
+        f"count(*) FILTER (WHERE {' OR '.join('o.' + f for f in group)}) AS {name}"
+        for name, group in (("registration_issues", REGISTRATION_FLAGS), ("reply_issues", REPLY_FLAGS)))
+    now_params = [ctx.now for _, _, n in eff.PARTS for _ in range(n)]
+    parts = ctx.engine.dicts(
+        f"SELECT {select}, count(*) FILTER (WHERE o.closed_directly) AS closed_directly, {flags} "
+        f"FROM work_orders o WHERE {where}", now_params + params)[0]
+    events = eff._event_parts(replace(ctx, filters=filters))
+    parts["dispatches"] = sum(d for d, _ in events.values())
+    parts["returns"] = sum(r for _, r in events.values())
+    figures = eff.figures(parts)
+    window, call_params = filters.window_sql("queued_at")
+    call_parts = ctx.engine.dicts(f"SELECT {', '.join(calls_module.PARTS)} FROM call_records WHERE {window}", call_params)[0]
+    calls = calls_module.figures(call_parts)
+    rates = {k: figures[f"{k}_rate"]["rate"] for k in ("response", "resolution", "satisfaction")}
+    return {
+        "orders": parts["orders"], "drill": filters.drill(),
+        "calls_offered": calls["offered"], "calls_answered": calls["answered"],
+        "answer_rate": calls["answer_rate"], "service_level": calls["service_level"],
+        "abandonment_rate": calls["abandonment_rate"], "asa_seconds": calls["asa_seconds"],
+        "average_talk_seconds": calls["average_talk_seconds"],
+        "on_time_signing_rate": figures["on_time_signing_rate"], "on_time_completion_rate": figures["on_time_completion_rate"],
+        "overdue_now": figures["overdue_now"], "return_rate": figures["return_rate"], "reopen_rate": figures["reopen_rate"],
+        "response_rate": figures["response_rate"], "resolution_rate": figures["resolution_rate"],
+        "satisfaction_rate": figures["satisfaction_rate"],
+        "composite_score": composite(rates, eff.DEFAULT_WEIGHTS),
+        "direct_close_rate": ratio(parts["closed_directly"], parts["orders"]),
+        "registration_issue_rate": ratio(parts["registration_issues"], parts["orders"]),
+        "reply_issue_rate": ratio(parts["reply_issues"], parts["orders"]),
+    }
+
+
+def summary(ctx: Context) -> dict:
+    """The summary module: this period, the previous one, the same one last year, and what changed most."""
+    current = period_figures(ctx, ctx.filters)
+    others = {}
+    for key, kind in (("previous_period", "previous"), ("year_ago", "year_ago")):
+        shifted = ctx.filters.shifted(kind)
+        others[key] = period_figures(ctx, shifted) if shifted else None
+    return {
+        "total": current["orders"],
+        "drill": current["drill"],
+        "period": {"from": _iso(ctx.filters.created_from), "to": _iso(ctx.filters.created_to)},
+        "current": current,
+        **others,
+        "headlines": headlines(current, others["previous_period"]),
+    }
+
+
+def _value(figure) -> float | None:
+    return figure["rate"] if isinstance(figure, dict) else figure
+
+
+def headlines(current: dict, previous: dict | None) -> list[dict]:
+    """The figures that moved, biggest relative move first, each in a sentence (zh and en)."""
+    if previous is None:
+        return []
+    out = []
+    for key, zh, en, better_up in HEADLINES:
+        moved = change(_value(current[key]), _value(previous[key]))
+        if moved["change"] in (None, 0):
+            continue
+        up = moved["change"] > 0
+        is_rate = isinstance(current[key], dict)
+        amount = f"{abs(moved['change']) * 100:.1f} 个百分点" if is_rate else f"{abs(moved['change_rate'] or 0) * 100:.1f}%"
+        amount_en = f"{abs(moved['change']) * 100:.1f} points" if is_rate else f"{abs(moved['change_rate'] or 0) * 100:.1f}%"
+        out.append({
+            "key": key, **moved, "good": None if better_up is None else up == better_up,
+            "text_zh": f"{zh}{'上升' if up else '下降'}{amount}",
+            "text_en": f"{en} {'up' if up else 'down'} {amount_en}",
+            "weight": abs(moved["change"]) if is_rate else abs(moved["change_rate"] or 0),
+        })
+    out.sort(key=lambda h: -h["weight"])
+    return out
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
