@@ -15,6 +15,7 @@ from hotline.reference.api import router as reference_router
 from hotline.users.api import router as users_router
 from hotline.web.errors import install_error_handlers
 from hotline.web.live_api import router as live_router
+from hotline.web.pages import install_pages
 from hotline.workorders.api import public_router as track_router
 from hotline.workorders.api import router as orders_router
 
@@ -39,6 +40,8 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
                    analytics_router):
         app.include_router(router)
 
+    # Pages and their static assets (issue 5): /login, /screen, /analysis/*, /orders/*, /track, /console/*.
+    install_pages(app)
 
     @app.get("/api/v1/health", tags=["health"])
     def health() -> dict:

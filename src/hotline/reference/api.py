@@ -39,3 +39,18 @@ def _routes(kind: str) -> None:
 
 for _kind in COLUMNS:
     _routes(_kind)
+
+
+@router.get("/city")
+def city(platform: PlatformDep, actor: CurrentActor) -> dict:
+    """The city this store serves: code, names, population and map centre."""
+    row = platform.reference.city()
+    settings = row.settings or {}
+    return {"code": row.code, "name": row.name, "name_en": row.name_en, "timezone": row.timezone,
+            "population": row.population, "center": settings.get("center"), "has_map": bool(settings.get("has_map"))}
+
+
+@router.get("/city/map")
+def city_map(platform: PlatformDep, actor: CurrentActor) -> dict:
+    """The city's district boundaries as GeoJSON (from its city pack), for the maps of the screens."""
+    return platform.reference.city_map()

@@ -6,6 +6,7 @@ import csv
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +156,7 @@ def load_pack(sessions: sessionmaker[Session], name_or_path: str | Path) -> City
     geo = pack.path / "map.geojson"
     settings = {k: v for k, v in city.items() if k not in ("code", "name", "name_en", "timezone", "population")}
     settings["has_map"] = geo.exists()
+    settings["pack_path"] = str(pack.path.resolve())  # where GET /api/v1/city/map finds the boundaries
     with unit_of_work(sessions) as session:
         session.merge(City(code=str(city["code"]), name=city["name"], name_en=city.get("name_en", ""),
                            timezone=city.get("timezone", "Asia/Shanghai"),
@@ -175,6 +177,26 @@ def load_pack(sessions: sessionmaker[Session], name_or_path: str | Path) -> City
         for row in pack.holidays:
             session.merge(CalendarDay(**row))
     return pack
+
+
+def find_map(city_code: str, pack_path: str | None) -> dict | None:
+    """The map of the store's city: from the folder it was loaded from, else the shipped pack with its code."""
+    candidates = [Path(pack_path)] if pack_path else []
+    candidates += [PACKS / name for name in shipped_packs()]
+    for folder in candidates:
+        city_file = folder / "city.yaml"
+        if not city_file.exists():
+            continue
+        code = str((yaml.safe_load(city_file.read_text(encoding="utf-8")) or {}).get("code", ""))
+        if code == city_code and (folder / "map.geojson").exists():
+            return _cached_map(str(folder / "map.geojson"), (folder / "map.geojson").stat().st_mtime_ns)
+    return None
+
+
+@lru_cache(maxsize=4)
+def _cached_map(path: str, _mtime_ns: int) -> dict:
+    # Keyed by modification time too: a reloaded pack is read afresh.
+    return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
 def map_geojson(name_or_path: str | Path) -> dict | None:

@@ -9,9 +9,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.db import unit_of_work
-from hotline.errors import Conflict, InvalidInput
+from hotline.errors import Conflict, InvalidInput, NotFound
+from hotline.reference.citypack import find_map
 from hotline.reference.lookup import ReferenceCache
-from hotline.reference.models import Category, Department, Region
+from hotline.reference.models import Category, City, Department, Region
 
 KINDS = {"departments": Department, "categories": Category, "regions": Region}
 REGION_LEVELS = ("district", "street", "community", "grid")
@@ -24,6 +25,22 @@ class ReferenceService:
     def __init__(self, sessions: sessionmaker[Session], reference: ReferenceCache) -> None:
         self._sessions = sessions
         self._reference = reference
+
+    def city(self) -> City:
+        """The one city this store serves; NotFound before a city pack is loaded."""
+        with self._sessions() as session:
+            city = session.scalars(select(City)).first()
+        if city is None:
+            raise NotFound("no city pack is loaded yet (run `hotline city load`)", field="city")
+        return city
+
+    def city_map(self) -> dict:
+        """The city's district boundaries (GeoJSON) from the pack it was loaded from."""
+        city = self.city()
+        geojson = find_map(city.code, (city.settings or {}).get("pack_path"))
+        if geojson is None:
+            raise NotFound(f"the city pack of {city.name} has no map.geojson", field="map")
+        return geojson
 
     def list(self, kind: str) -> list[Any]:
         """All rows of one kind, by code."""
