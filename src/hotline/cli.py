@@ -10,12 +10,15 @@ import typer
 
 from hotline.config import DEFAULT_DATABASE_URL, Settings
 from hotline.errors import DomainError
+from hotline.foresight.cli import alerts_app, forecast_app
 
 app = typer.Typer(help="hotline: an open 12345 citizen-hotline platform.", no_args_is_help=True)
 user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 city_app = typer.Typer(help="Load and inspect city packs.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(city_app, name="city")
+app.add_typer(forecast_app, name="forecast")
+app.add_typer(alerts_app, name="alerts")
 
 DbOption = Annotated[
     str | None,

@@ -1,0 +1,208 @@
+"""Early warning as a use case: scan a period as if live, store new alerts, deliver them, list them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import httpx
+import pandas as pd
+from sqlalchemy import func, select
+
+from hotline.db import unit_of_work
+from hotline.errors import InvalidInput
+from hotline.foresight import backlog, emerging, hotspots, surges
+from hotline.foresight.daytypes import day_kinds
+from hotline.foresight.models import Alert
+from hotline.foresight.queries import orders_frame
+
+KINDS = ("surge", "emerging", "hotspot", "backlog")
+# History a scan reads before its period: shares and levels for surges, a year of wording.
+HISTORY_DAYS = {"surge": 120, "emerging": 367, "hotspot": 98, "backlog": 40}
+LIGHT_COLUMNS = ("number", "created_at", "closed_at", "status", "department", "category", "district", "street",
+                 "community", "address", "citizen_phone")
+TEXT_COLUMNS = ("number", "created_at", "category", "district", "community", "citizen_phone", "summary", "content")
+
+
+def in_season(days: pd.DatetimeIndex, season: dict | None) -> pd.Series:
+    """Whether each day lies in the city's heating season {start: "MM-DD", end: "MM-DD"}."""
+    if not season:
+        return pd.Series(False, index=days)
+    md = days.strftime("%m-%d")
+    start, end = season["start"], season["end"]
+    flags = (md >= start) & (md <= end) if start <= end else (md >= start) | (md <= end)
+    return pd.Series(flags, index=days)
+
+
+def detect_all(orders: pd.DataFrame, kinds: pd.Series, season: pd.Series, start: pd.Timestamp,
+               end: pd.Timestamp, which: tuple[str, ...] = KINDS) -> list[dict]:
+    """Every detector over [start, end) on one frame of orders (history included); pure."""
+    found: list[dict] = []
+    if "surge" in which:
+        for row in surges.scan(orders, kinds, season, start, end).to_dict("records"):
+            found.append(_shape("surge", row, f"{row['category']}|{row['place']}",
+                                ("count", "expected", "p_value", "window_hours", "samples")))
+    if "emerging" in which:
+        for row in emerging.detect(orders, start, end).to_dict("records"):
+            found.append(_shape("emerging", row, f"{row['category']}|{row['district']}",
+                                ("phrases", "count", "expected", "p_value", "orders", "districts", "samples")))
+    if "hotspot" in which:
+        for row in hotspots.detect(orders, start, end):
+            found.append(_shape("hotspot", row, f"{row['what']}|{row['key']}",
+                                ("what", "key", "count", "expected", "p_value", "orders", "samples")))
+    if "backlog" in which:
+        for row in backlog.detect(orders, start, end):
+            row.update(category=None, district=None, place=None, place_level=None)
+            found.append(_shape("backlog", row, row["department"],
+                                ("open_now", "open_before", "closure_hours_recent", "closure_hours_usual")))
+    return sorted(found, key=lambda a: a["detected_at"])
+
+
+def _shape(kind: str, row: dict, identity: str, evidence_keys: tuple[str, ...]) -> dict:
+    """The common shape of an alert, with a key that a replay of the same period reproduces."""
+    at = pd.Timestamp(row["detected_at"]).to_pydatetime().replace(microsecond=0)
+    evidence = {k: _plain(row[k]) for k in evidence_keys if k in row}
+    return {
+        "kind": kind, "detected_at": at, "category": row.get("category"), "district": row.get("district"),
+        "place": row.get("place"), "place_level": row.get("place_level"), "department": row.get("department"),
+        "severity": row["severity"], "score": float(-_log10(row.get("p_value"))), "evidence": evidence,
+        "dedupe_key": f"{kind}|{identity}|{at:%Y%m%d%H%M%S}",
+    }
+
+
+def _log10(p) -> float:
+    import math
+
+    return math.log10(max(float(p), 1e-300)) if p is not None else 0.0
+
+
+def _plain(value):
+    """JSON-safe evidence values (numpy and pandas types become plain Python)."""
+    return json.loads(json.dumps(value, default=lambda v: v.item() if hasattr(v, "item") else str(v)))
+
+
+@dataclass
+class ScanResult:
+    """What a scan found and stored."""
+
+    found: int
+    stored: int
+    delivered: int
+    seconds: float
+
+
+class AlertService:
+    """Runs the detectors over the store, keeps new alerts and sends them to the webhook."""
+
+    def __init__(self, platform) -> None:
+        self.platform = platform
+
+    def scan(self, start: datetime, end: datetime, which: tuple[str, ...] = KINDS, deliver: bool = True) -> ScanResult:
+        """Replay [start, end) as if live: every alert that would have fired, stored once."""
+        import time
+
+        began = time.perf_counter()
+        if end <= start:
+            raise InvalidInput("'to' must be after 'from'", field="to")
+        unknown = [k for k in which if k not in KINDS]
+        if unknown:
+            raise InvalidInput(f"'kind' must be among {', '.join(KINDS)}", field="kind")
+        # Only the wording detector needs the texts, and a year of them; the others read light rows.
+        light = [k for k in which if k != "emerging"]
+        history = max([HISTORY_DAYS[k] for k in light] or [0])
+        orders = orders_frame(self.platform.engine, start - timedelta(days=history), end, LIGHT_COLUMNS)
+        snapshot = self.platform.reference_cache.get()
+        first = orders["created_at"].min() if len(orders) else pd.Timestamp(start)
+        days = pd.date_range(min(first, pd.Timestamp(start) - pd.Timedelta(days=400)).normalize(),
+                             pd.Timestamp(end).normalize())
+        kinds = day_kinds([d.date() for d in days], snapshot.calendar)
+        season = in_season(days, self._city_settings().get("heating_season"))
+        found = detect_all(orders, kinds, season, pd.Timestamp(start), pd.Timestamp(end), tuple(light)) if len(orders) else []
+        if "emerging" in which:
+            texts = orders_frame(self.platform.engine, start - timedelta(days=HISTORY_DAYS["emerging"]), end,
+                                 TEXT_COLUMNS)
+            if len(texts):
+                found += detect_all(texts, kinds, season, pd.Timestamp(start), pd.Timestamp(end), ("emerging",))
+        stored = self._store(found, snapshot)
+        delivered = self.deliver(stored) if deliver else 0
+        return ScanResult(len(found), len(stored), delivered, time.perf_counter() - began)
+
+    def _city_settings(self) -> dict:
+        from hotline.reference.models import City
+
+        with self.platform.sessions() as session:
+            city = session.scalars(select(City)).first()
+            return dict(city.settings or {}) if city else {}
+
+    def _store(self, found: list[dict], snapshot) -> list[Alert]:
+        """Insert alerts not stored before (by dedupe key); returns the new ones."""
+        now = self.platform.clock()
+        with unit_of_work(self.platform.sessions) as session:
+            keys = [a["dedupe_key"] for a in found]
+            seen = set()
+            for chunk in range(0, len(keys), 500):
+                seen |= set(session.scalars(select(Alert.dedupe_key).where(Alert.dedupe_key.in_(keys[chunk:chunk + 500]))))
+            fresh = [Alert(**a, title=_title(a, snapshot), created_at=now, delivery_error="")
+                     for a in found if a["dedupe_key"] not in seen]
+            session.add_all(fresh)
+        return fresh
+
+    def deliver(self, alerts: list[Alert]) -> int:
+        """POST each alert as JSON to the webhook; failures are recorded on the alert, not raised."""
+        url = self.platform.settings.alert_webhook_url
+        if not url or not alerts:
+            return 0
+        snapshot = self.platform.reference_cache.get()
+        sent = 0
+        with httpx.Client(timeout=5.0) as client, unit_of_work(self.platform.sessions) as session:
+            for alert in alerts:
+                alert = session.merge(alert)
+                try:
+                    client.post(url, json=alert_out(alert, snapshot)).raise_for_status()
+                    alert.delivered_at, alert.delivery_error = self.platform.clock(), ""
+                    sent += 1
+                except httpx.HTTPError as error:
+                    alert.delivery_error = str(error)[:500]
+        return sent
+
+    def search(self, start: datetime | None, end: datetime | None, kind: str | None,
+               limit: int = 100, offset: int = 0) -> tuple[int, list[Alert]]:
+        """Alerts detected in [start, end), of one kind or all, oldest first."""
+        if kind is not None and kind not in KINDS:
+            raise InvalidInput(f"'kind' must be one of {', '.join(KINDS)}", field="kind")
+        query = select(Alert)
+        if start is not None:
+            query = query.where(Alert.detected_at >= start)
+        if end is not None:
+            query = query.where(Alert.detected_at < end)
+        if kind is not None:
+            query = query.where(Alert.kind == kind)
+        with self.platform.sessions() as session:
+            total = session.scalar(select(func.count()).select_from(query.subquery()))
+            rows = session.scalars(query.order_by(Alert.detected_at, Alert.id).limit(limit).offset(offset)).all()
+        return int(total or 0), list(rows)
+
+
+def _title(alert: dict, snapshot) -> str:
+    """A one-line headline in the centre's words."""
+    category = snapshot.name_of("category", alert["category"]) or ""
+    place = snapshot.name_of("region", alert["place"]) or snapshot.name_of("region", alert["district"]) or "全市"
+    label = {"surge": "诉求激增", "emerging": "苗头性问题", "hotspot": "高频重复诉求", "backlog": "积压"}[alert["kind"]]
+    if alert["kind"] == "backlog":
+        return f"{label}：{snapshot.name_of('department', alert['department']) or alert['department']}"
+    return f"{label}：{place}{category}"[:200]
+
+
+def alert_out(alert: Alert, snapshot) -> dict:
+    """An alert as the API and the webhook show it: codes and names."""
+    return {
+        "id": alert.id, "kind": alert.kind, "detected_at": alert.detected_at.isoformat(),
+        "severity": alert.severity, "score": round(alert.score, 2), "title": alert.title,
+        "category": snapshot.name_of("category", alert.category), "category_code": alert.category,
+        "district": snapshot.name_of("region", alert.district), "district_code": alert.district,
+        "place": snapshot.name_of("region", alert.place), "place_code": alert.place, "place_level": alert.place_level,
+        "department": snapshot.name_of("department", alert.department), "department_code": alert.department,
+        "evidence": alert.evidence, "delivered_at": alert.delivered_at.isoformat() if alert.delivered_at else None,
+    }
+

@@ -1,0 +1,72 @@
+"""Tables of foresight: alerts, and 每月一题 special topics with their tasks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hotline.db import Base, Timestamp
+
+
+class Alert(Base):
+    """One early warning (预警): a surge, an emerging problem, a hot spot or a backlog."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    detected_at: Mapped[datetime] = mapped_column(Timestamp)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    category: Mapped[str | None] = mapped_column(String(16))
+    district: Mapped[str | None] = mapped_column(String(20))
+    place: Mapped[str | None] = mapped_column(String(20))
+    place_level: Mapped[str | None] = mapped_column(String(16))
+    department: Mapped[str | None] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(16))
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The same condition found again by a replay must not make a second alert.
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    delivery_error: Mapped[str] = mapped_column(String(500), default="")
+
+    __table_args__ = (
+        Index("ix_alerts_detected_at", "detected_at"),
+        Index("ix_alerts_kind_detected", "kind", "detected_at"),
+    )
+
+
+class SpecialTopic(Base):
+    """A hard recurring problem chosen for special study (每月一题), with its lead department."""
+
+    __tablename__ = "special_topics"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM it was chosen for
+    title: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str | None] = mapped_column(String(16))
+    district: Mapped[str | None] = mapped_column(String(20))
+    lead_department: Mapped[str] = mapped_column(String(32))
+    co_departments: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    heat_index: Mapped[float] = mapped_column(Float, default=0.0)
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class TopicTask(Base):
+    """A task of a special topic: who does what by when."""
+
+    __tablename__ = "topic_tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("special_topics.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str] = mapped_column(String(32))
+    due_on: Mapped[date] = mapped_column(Date)
+    done_at: Mapped[datetime | None] = mapped_column(Timestamp)

@@ -1,0 +1,102 @@
+"""Reads for foresight: orders, daily and hourly counts, calls and shifts, as DataFrames (read-only)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+from sqlalchemy import Engine, text
+
+from hotline.calendar import WorkCalendar
+from hotline.foresight.daytypes import day_kinds
+
+ORDER_COLUMNS = ("number", "created_at", "category", "category_l1", "district", "street", "community",
+                 "citizen_phone", "department", "status", "closed_at", "address", "content",
+                 "satisfaction", "reopen_count")
+_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def _times(series: pd.Series) -> pd.Series:
+    """Timestamps from either backend (SQLite hands back text, PostgreSQL datetimes)."""
+    if series.dtype == object:
+        return pd.to_datetime(series, format=_TIME_FORMAT, errors="coerce")
+    return pd.to_datetime(series)
+
+
+def _bucket(engine: Engine, column: str, unit: str) -> str:
+    """SQL for the day ('YYYY-MM-DD') or hour ('YYYY-MM-DD HH') of a timestamp, per backend."""
+    if engine.dialect.name == "sqlite":
+        return f"substr({column}, 1, {10 if unit == 'day' else 13})"
+    return f"to_char({column}, '{'YYYY-MM-DD' if unit == 'day' else 'YYYY-MM-DD HH24'}')"
+
+
+def orders_frame(engine: Engine, start: datetime, end: datetime, columns: tuple[str, ...] = ORDER_COLUMNS) -> pd.DataFrame:
+    """Orders created in [start, end) with the given columns."""
+    sql = text(f"SELECT {', '.join(columns)} FROM work_orders WHERE created_at >= :start AND created_at < :end")
+    with engine.connect() as conn:
+        frame = pd.read_sql(sql, conn, params={"start": start, "end": end})
+    for column in ("created_at", "closed_at"):
+        if column in frame:
+            frame[column] = _times(frame[column])
+    return frame
+
+
+def daily_counts(engine: Engine, start: datetime, end: datetime, by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Orders per day (and per the `by` columns) created in [start, end): ds, *by, y."""
+    day = _bucket(engine, "created_at", "day")
+    keys = "".join(f", {c}" for c in by)
+    sql = text(f"SELECT {day} AS ds{keys}, count(*) AS y FROM work_orders "
+               f"WHERE created_at >= :start AND created_at < :end GROUP BY {day}{keys}")
+    with engine.connect() as conn:
+        frame = pd.read_sql(sql, conn, params={"start": start, "end": end})
+    frame["ds"] = pd.to_datetime(frame["ds"])
+    frame["y"] = frame["y"].astype(float)
+    return frame
+
+
+def hourly_counts(engine: Engine, start: datetime, end: datetime, table: str = "work_orders",
+                  column: str = "created_at") -> pd.DataFrame:
+    """Rows per hour created in [start, end): ds (hour), y."""
+    hour = _bucket(engine, column, "hour")
+    sql = text(f"SELECT {hour} AS ds, count(*) AS y FROM {table} "
+               f"WHERE {column} >= :start AND {column} < :end GROUP BY {hour}")
+    with engine.connect() as conn:
+        frame = pd.read_sql(sql, conn, params={"start": start, "end": end})
+    frame["ds"] = pd.to_datetime(frame["ds"], format="%Y-%m-%d %H")
+    frame["y"] = frame["y"].astype(float)
+    return frame
+
+
+def calls_frame(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
+    """Calls offered in [start, end): queued_at, wait_seconds, answered, talk_seconds."""
+    sql = text("SELECT queued_at, wait_seconds, answered, talk_seconds FROM call_records "
+               "WHERE queued_at >= :start AND queued_at < :end")
+    with engine.connect() as conn:
+        frame = pd.read_sql(sql, conn, params={"start": start, "end": end})
+    frame["queued_at"] = _times(frame["queued_at"])
+    frame["answered"] = frame["answered"].astype(bool)
+    return frame
+
+
+def shifts_frame(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
+    """Agents' shifts overlapping [start, end): agent, start_at, end_at."""
+    sql = text("SELECT agent, start_at, end_at FROM agent_shifts WHERE end_at > :start AND start_at < :end")
+    with engine.connect() as conn:
+        frame = pd.read_sql(sql, conn, params={"start": start, "end": end})
+    for column in ("start_at", "end_at"):
+        frame[column] = _times(frame[column])
+    return frame
+
+
+def data_span(engine: Engine) -> tuple[datetime | None, datetime | None]:
+    """The first and last order creation times in the store."""
+    with engine.connect() as conn:
+        first, last = conn.execute(text("SELECT min(created_at), max(created_at) FROM work_orders")).one()
+    to_time = lambda v: None if v is None else (v if isinstance(v, datetime) else datetime.strptime(str(v)[:19], _TIME_FORMAT))  # noqa: E731
+    return to_time(first), to_time(last)
+
+
+def kinds_between(calendar: WorkCalendar, first: date, last: date) -> pd.Series:
+    """Kinds of day from first to last inclusive (see daytypes)."""
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return day_kinds(days, calendar)

@@ -1,0 +1,42 @@
+"""Hot spots against their own past, repeat callers, and departments falling behind."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from hotline.foresight import backlog, hotspots
+
+
+def _orders(rows):
+    frame = pd.DataFrame(rows, columns=["created_at", "address", "citizen_phone", "closed_at", "department"])
+    frame["created_at"] = pd.to_datetime(frame["created_at"])
+    frame["closed_at"] = pd.to_datetime(frame["closed_at"])
+    return frame.assign(number=[f"GD{i}" for i in range(len(frame))], category="0201", district="620302",
+                        community="620302001001", status="closed")
+
+
+def test_an_address_that_suddenly_calls_is_a_hot_spot_but_a_habitual_caller_is_not():
+    rows = [("2023-03-01 10:00", "昌荣里3栋", "1380000000", None, "A")]
+    rows += [(f"2023-05-0{d} 1{d}:00", "昌荣里3栋", f"139000000{d}", None, "A") for d in range(1, 7)]
+    days = pd.date_range("2023-02-01", "2023-05-07", freq="D")
+    rows += [(f"{d:%Y-%m-%d} 09:00", f"某小区{i}号", "13700000000", None, "A") for i, d in enumerate(days)]
+    alerts = hotspots.detect(_orders(rows), pd.Timestamp("2023-05-01"), pd.Timestamp("2023-05-08"))
+    assert [(a["what"], a["key"]) for a in alerts] == [("address", "昌荣里3栋")]
+    assert alerts[0]["count"] >= 5 and alerts[0]["expected"] < 1 and len(alerts[0]["samples"]) == 5
+
+
+def test_a_department_whose_open_orders_grow_while_closing_slows_is_flagged():
+    rows = []
+    for day in pd.date_range("2023-01-01", "2023-03-31", freq="D"):
+        late = day >= pd.Timestamp("2023-03-10")
+        for k in range(4):
+            created = day + pd.Timedelta(hours=9 + k)
+            closed = None if late and k < 3 else created + pd.Timedelta(hours=60 if late else 24)
+            rows.append((created, "", f"13{k}", closed, "SLOW"))
+            rows.append((created, "", f"15{k}", created + pd.Timedelta(hours=24), "FAST"))
+    frame = _orders([(str(a), b, c, None if d is None else str(d), e) for a, b, c, d, e in rows])
+    frame.loc[frame["closed_at"].isna(), "status"] = "in_progress"
+    alerts = backlog.detect(frame, pd.Timestamp("2023-03-15"), pd.Timestamp("2023-04-01"))
+    assert {a["department"] for a in alerts} == {"SLOW"}
+    assert alerts[1]["detected_at"] - alerts[0]["detected_at"] >= pd.Timedelta(days=14)  # muted meanwhile
+    assert alerts[0]["open_now"] > alerts[0]["open_before"] and alerts[0]["closure_hours_recent"] > 24
