@@ -1,0 +1,67 @@
+"""`make bench`: every benchmark, one after the other, each writing its JSON under bench/.
+
+    python bench/run.py [--orders 10000000] [--only simulate,analytics,foresight,nlp]
+
+The simulator's benchmark builds (and times) a fresh store of its own; the others share one simulated
+store kept under bench/work/ (built once per size, reused afterwards: it is big).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / "work"
+STEPS = ("simulate", "analytics", "foresight", "nlp")
+
+
+def sh(*args: str) -> None:
+    """Run one benchmark step, echoing it; a failing step stops the run."""
+    print("+", " ".join(args), flush=True)
+    started = time.perf_counter()
+    subprocess.run(args, check=True)
+    print(f"  ({time.perf_counter() - started:.0f} s)", flush=True)
+
+
+def shared_store(orders: int) -> str:
+    """A simulated Jinchang store with about `orders` orders over two years, built once."""
+    WORK.mkdir(exist_ok=True)
+    path = WORK / f"store-{orders}.db"
+    url = f"sqlite:///{path}"
+    if not (WORK / f"store-{orders}.done").exists():
+        for old in WORK.glob(f"store-{orders}.db*"):
+            old.unlink()
+        scale = orders / (420 * 731)
+        sh(sys.executable, "-m", "hotline", "simulate", "--db", url, "--start", "2024-01-01", "--days", "731",
+           "--scale", f"{scale:.4f}", "--truth", str(WORK / f"incidents-{orders}.json"))
+        (WORK / f"store-{orders}.done").write_text(date.today().isoformat())
+    return url
+
+
+def main() -> None:
+    """Run the chosen benchmarks."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--orders", type=int, default=10_000_000)
+    parser.add_argument("--only", default=",".join(STEPS))
+    args = parser.parse_args()
+    steps = [s for s in args.only.split(",") if s]
+    python = sys.executable
+    if "simulate" in steps:
+        sh(python, str(HERE / "simulate_bench.py"), "--orders", str(args.orders))
+    if "analytics" in steps:
+        url = shared_store(args.orders)
+        sh(python, str(HERE / "analytics_bench.py"), "--store", url, "--copy", str(WORK / f"copy-{args.orders}.duckdb"),
+           "--label", f"{args.orders // 1_000_000}M", "--year", str((date.today() - timedelta(days=365)).year))
+    if "foresight" in steps:
+        sh(python, str(HERE / "foresight_bench.py"), "--db", shared_store(args.orders))
+    if "nlp" in steps:
+        sh(python, str(HERE / "nlp_bench.py"))
+
+
+if __name__ == "__main__":
+    main()
