@@ -11,6 +11,8 @@ from hotline.analytics.api import router as analytics_router
 from hotline.calls.api import router as calls_router
 from hotline.config import Settings
 from hotline.foresight.api import router as foresight_router
+from hotline.knowledge.api import router as kb_router
+from hotline.nlp.api import router as nlp_router
 from hotline.platform import Platform, build_platform
 from hotline.reference.api import router as reference_router
 from hotline.users.api import router as users_router
@@ -38,7 +40,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.state.platform = platform
     install_error_handlers(app)
     for router in (users_router, orders_router, reference_router, track_router, live_router, calls_router,
-                   analytics_router, foresight_router):
+                   analytics_router, foresight_router, nlp_router, kb_router):
         app.include_router(router)
 
     # Pages and their static assets (issue 5): /login, /screen, /analysis/*, /orders/*, /track, /console/*.

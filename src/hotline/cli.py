@@ -11,6 +11,7 @@ import typer
 from hotline.config import DEFAULT_DATABASE_URL, Settings
 from hotline.errors import DomainError
 from hotline.foresight.cli import alerts_app, forecast_app
+from hotline.nlp.cli import app as nlp_app
 
 app = typer.Typer(help="hotline: an open 12345 citizen-hotline platform.", no_args_is_help=True)
 user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
@@ -19,6 +20,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(city_app, name="city")
 app.add_typer(forecast_app, name="forecast")
 app.add_typer(alerts_app, name="alerts")
+app.add_typer(nlp_app, name="nlp")
 
 DbOption = Annotated[
     str | None,

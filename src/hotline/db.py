@@ -18,6 +18,9 @@ NAMING = {
 }
 
 
+WRITE_INTENT = "hotline_write_intent"
+
+
 class Base(DeclarativeBase):
     """Declarative base of every table; constraint names are stable for Alembic."""
 
@@ -39,12 +42,21 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+def _sqlite_begin(connection) -> None:
+    # A deferred transaction that reads and then writes fails at once (SQLITE_BUSY, no waiting) when
+    # another writer committed in between; a unit of work therefore takes the write lock up front.
+    mode = "IMMEDIATE" if connection.get_execution_options().get(WRITE_INTENT) else "DEFERRED"
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # WAL lets readers go on while one writer writes; foreign keys are off by default in SQLite.
+    dbapi_connection.isolation_level = None  # transactions are begun by _sqlite_begin, not the driver
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -63,6 +75,7 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One transaction: commit when the block ends cleanly, roll back on any error."""
     session = factory()
     try:
+        session.connection(execution_options={WRITE_INTENT: True})
         yield session
         session.commit()
     except BaseException:

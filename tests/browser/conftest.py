@@ -174,7 +174,7 @@ def open_as(browser, server):
             context.add_init_script(f"sessionStorage.setItem('hotline.session', {json.dumps(session)})")
         watched = Watched(context.new_page())
         page = watched.page
-        page.set_default_timeout(10000)
+        page.set_default_timeout(30000)  # a loaded 2-core CI machine is slow
         if via_form:
             page.goto(f"{server.base}/login")
             page.fill("#username", user)

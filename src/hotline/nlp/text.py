@@ -75,4 +75,6 @@ def _ensure_jieba() -> None:
 def tokenize(text: str) -> list[str]:
     """jieba words without punctuation and stopwords; module-level so scikit-learn models pickle."""
     _ensure_jieba()
-    return [w for w in jieba.lcut(text) if w.strip() and w not in STOPWORDS and not PUNCT_TOKEN.match(w)]
+    # Without the HMM jieba is twice as fast; the unknown words it would guess are covered by the
+    # character n-grams anyway.
+    return [w for w in jieba.lcut(text, HMM=False) if w.strip() and w not in STOPWORDS and not PUNCT_TOKEN.match(w)]

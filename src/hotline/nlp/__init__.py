@@ -1,0 +1,1 @@
+"""Intelligent intake: text cleaning, classifiers, place extraction, duplicates and incidents."""

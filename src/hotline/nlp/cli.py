@@ -1,0 +1,66 @@
+"""`hotline nlp …`: train the suggestion models and evaluate them on labelled files."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from hotline.config import DEFAULT_DATABASE_URL, Settings
+from hotline.errors import DomainError
+
+app = typer.Typer(help="Intelligent intake: train and evaluate the classifiers.", no_args_is_help=True)
+
+DbOption = Annotated[str | None, typer.Option("--db", help=f"store URL (default: $HOTLINE_DATABASE_URL or {DEFAULT_DATABASE_URL})")]
+ModelsOption = Annotated[str | None, typer.Option("--models", help="models folder (default: $HOTLINE_MODELS_DIR or ./models)")]
+
+
+def _settings(db: str | None) -> Settings:
+    return Settings(database_url=db) if db else Settings()
+
+
+def _fail(error: DomainError) -> None:
+    where = f" [{error.field}]" if error.field else ""
+    typer.secho(f"error{where}: {error.message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def train(db: DbOption = None, models: ModelsOption = None,
+          max_rows: Annotated[int, typer.Option(help="learn from at most this many newest closed orders")] = 200_000) -> None:
+    """Fit category, request-type and department models on the store's closed orders; print a JSON summary."""
+    from hotline.nlp.training import train as train_models
+
+    settings = _settings(db)
+    try:
+        summary = train_models(settings.database_url, models or settings.models_dir, max_rows=max_rows)
+    except DomainError as error:
+        _fail(error)
+    typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+
+
+@app.command()
+def evaluate(
+    input: Annotated[str, typer.Option("--input", help="labelled CSV or XLSX file to score on")],
+    text_col: Annotated[list[str], typer.Option("--text-col", help="text column; repeat to join several")],
+    label_col: Annotated[str, typer.Option("--label-col", help="label column")],
+    train: Annotated[str | None, typer.Option("--train", help="fit on this file (same columns) first")] = None,
+    baseline: Annotated[bool, typer.Option(help="with --train: also score the char-TF-IDF + LinearSVC baselines")] = False,
+    folds: Annotated[int, typer.Option(help="without --train: k-fold cross-validation on --input instead of the trained model (0 = off)")] = 0,
+    models: ModelsOption = None,
+) -> None:
+    """Print {"accuracy", "macro_f1", "per_class"} as JSON."""
+    from hotline.nlp.evaluation import cross_validate, read_table
+    from hotline.nlp.training import evaluate as evaluate_file
+
+    try:
+        if folds and train is None:
+            texts, labels = read_table(input, text_col, label_col)
+            result = cross_validate(texts, labels, folds=folds)
+        else:
+            result = evaluate_file(input, text_col, label_col, train_file=train,
+                                   models_dir=models or Settings().models_dir, baseline=baseline)
+    except DomainError as error:
+        _fail(error)
+    typer.echo(json.dumps(result, ensure_ascii=False, indent=2))

@@ -1,0 +1,138 @@
+"""Suggestions at intake: category, request type, department, place and similar open orders."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.nlp.duplicates import GroupingRules, OrderText, cluster, similar_open
+from hotline.nlp.places import Gazetteer
+from hotline.nlp.registry import ModelRegistry
+from hotline.nlp.text import add_words, checked_text, has_chinese
+from hotline.reference.lookup import ReferenceCache, Snapshot
+from hotline.workorders.domain import OPEN_STATUSES
+from hotline.workorders.models import WorkOrder
+
+REQUEST_TYPE_NAMES = {"consult": "咨询", "help": "求助", "complaint": "投诉举报", "report": "举报", "suggestion": "建议",
+                      "praise": "表扬"}
+
+
+class NlpService:
+    """Reads the current model on each call (hot reload) and the city's gazetteer from the reference cache."""
+
+    def __init__(self, sessions: sessionmaker[Session], reference: ReferenceCache, models_dir: str | Path,
+                 rules: GroupingRules = GroupingRules()) -> None:
+        self._sessions = sessions
+        self._reference = reference
+        self.registry = ModelRegistry(models_dir)
+        self.rules = rules
+        self._gazetteer: tuple[int, Gazetteer] | None = None
+
+    def gazetteer(self) -> Gazetteer:
+        """The gazetteer of the current reference snapshot (rebuilt when the snapshot is reloaded)."""
+        snap = self._reference.get()
+        if self._gazetteer is None or self._gazetteer[0] != id(snap):
+            gazetteer = Gazetteer.from_snapshot(snap)
+            add_words(gazetteer.words() + [d.name for d in snap.departments.values()])
+            self._gazetteer = (id(snap), gazetteer)
+        return self._gazetteer[1]
+
+    def model_status(self) -> dict:
+        """Whether suggestions are available, which version, and why not if not."""
+        bundle = self.registry.current()
+        return {"available": bundle is not None, "version": bundle.version if bundle else None,
+                "trained_at": bundle.trained_at if bundle else None, "error": self.registry.error,
+                "heads": sorted(bundle.heads) if bundle else []}
+
+    def suggest(self, content: Any, district: str | None = None, street: str | None = None, k: int = 3) -> dict:
+        """Top-k suggestions for one text, with probabilities and the words behind them."""
+        return self.suggest_many([content], district, street, k)[0]
+
+    def suggest_many(self, contents: list[Any], district: str | None = None, street: str | None = None,
+                     k: int = 3) -> list[dict]:
+        """Suggestions for many texts at once (one matrix product per head)."""
+        snap = self._reference.get()
+        gazetteer = self.gazetteer()
+        texts = [checked_text(c) for c in contents]
+        places = [gazetteer.find(t) for t in texts]
+        out = []
+        for text, place in zip(texts, places):
+            warnings = [] if has_chinese(text) else ["the text has no Chinese: nothing to suggest from it"]
+            if district:
+                place.district = district
+            if street:
+                place.street = street
+            out.append({"chars": len(text), "place": place.as_dict(gazetteer.names), "warnings": warnings,
+                        "model": self.model_status()})
+        bundle = self.registry.current()
+        chinese = [i for i, t in enumerate(texts) if has_chinese(t)]
+        if bundle is None or not chinese:
+            return out
+        tokens = [places[i].tokens() for i in chinese]
+        matrix = bundle.features.transform([texts[i] for i in chinese], tokens)
+        names, n_words = bundle.features.names, bundle.features.n_word_features
+        for name, head in bundle.heads.items():
+            prob = head.proba(matrix)
+            for row, i in enumerate(chinese):
+                order = np.argsort(-prob[row])[:k]
+                out[i][name] = [self._item(snap, bundle, name, head.classes[c], float(prob[row, c]),
+                                           head.explain(matrix.getrow(row), c, names, n_words)) for c in order]
+                if name == "category":
+                    out[i]["category_l1"] = self._level1(snap, bundle, head.classes, prob[row], k)
+        return out
+
+    @staticmethod
+    def _item(snap: Snapshot, bundle, head: str, code: str, probability: float, words: list[str]) -> dict:
+        kind = {"category": "category", "department": "department"}.get(head)
+        name = snap.name_of(kind, code) if kind else REQUEST_TYPE_NAMES.get(code, code)
+        item = {"code": code, "name": name, "probability": round(probability, 4), "words": words}
+        if head == "category":
+            parent = bundle.category_parent.get(code, code)
+            item |= {"l1": parent, "l1_name": snap.name_of("category", parent)}
+        return item
+
+    @staticmethod
+    def _level1(snap: Snapshot, bundle, classes: np.ndarray, prob: np.ndarray, k: int) -> list[dict]:
+        # Level-1 probabilities are sums over their level-2 children, so the two levels never disagree.
+        totals: dict[str, float] = {}
+        for code, p in zip(classes, prob):
+            parent = bundle.category_parent.get(code, code)
+            totals[parent] = totals.get(parent, 0.0) + float(p)
+        best = sorted(totals.items(), key=lambda item: -item[1])[:k]
+        return [{"code": c, "name": snap.name_of("category", c), "probability": round(p, 4)} for c, p in best]
+
+    def similar_open_orders(self, content: Any, at: datetime, district: str | None = None,
+                            street: str | None = None, community: str | None = None, category: str | None = None,
+                            limit: int = 5) -> list[dict]:
+        """Open orders at the same place within the window whose text is close: candidates for merging."""
+        text = checked_text(content)
+        if not (street or community):
+            place = self.gazetteer().find(text)
+            street, community = street or place.street, community or place.community
+        if not (street or community):
+            return []
+        new = OrderText("", at, text, district, street, community, category)
+        candidates = self._open_orders(at, self.rules.duplicate_window_hours, street=street)
+        return [{"number": c.key, "created_at": c.at.isoformat(), "similarity": s, "summary": c.text[:60]}
+                for c, s in similar_open(new, candidates, self.rules, limit)]
+
+    def incidents(self, at: datetime) -> list[list[str]]:
+        """Open orders within the window before `at`, grouped into incidents (two orders or more)."""
+        # The usual rate of each place is read from the weeks around, so those are fetched too.
+        return cluster(self._open_orders(at, 24 * self.rules.baseline_days), self.rules)
+
+    def _open_orders(self, at: datetime, hours: float, street: str | None = None) -> list[OrderText]:
+        since = at - timedelta(hours=hours)
+        query = select(WorkOrder.number, WorkOrder.created_at, WorkOrder.content, WorkOrder.district,
+                       WorkOrder.street, WorkOrder.community, WorkOrder.category).where(
+            WorkOrder.status.in_([s.value for s in OPEN_STATUSES]), WorkOrder.created_at >= since,
+            WorkOrder.created_at <= at)
+        if street:
+            query = query.where(WorkOrder.street == street)
+        with self._sessions() as session:
+            return [OrderText(*row) for row in session.execute(query.limit(20_000))]
