@@ -31,9 +31,20 @@ def test_load_into_sqlite(tmp_path):
     assert con.execute("PRAGMA foreign_key_check").fetchall() == []
     assert con.execute("SELECT COUNT(*) FROM order_events").fetchone()[0] == data.order_events.num_rows
     assert con.execute("SELECT COUNT(*) FROM call_records").fetchone()[0] == data.call_records.num_rows
+    # Calls go through a second writer's file and are copied in: the same rows, ids and index entries.
+    stored = con.execute("SELECT id, caller, queued_at, order_id FROM call_records ORDER BY id").fetchall()
+    calls = data.call_records
+    assert stored == list(zip(*(calls[c].to_pylist() for c in ("id", "caller", "queued_at", "order_id"))))
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    some = data.call_records["caller"][7].as_py()
+    assert con.execute("SELECT COUNT(*) FROM call_records INDEXED BY ix_call_records_caller WHERE caller = ?",
+                       (some,)).fetchone()[0] == calls["caller"].to_pylist().count(some)
     names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='index'")}
-    assert {"ix_work_orders_created_at", "ix_order_events_at", "ix_call_records_caller"} <= names
+    assert {"ix_work_orders_created_at", "ix_order_events_order_id", "ix_call_records_caller",
+            "ix_call_records_queued_at"} <= names
+    assert not any(n.endswith(".side") for n in (p.name for p in tmp_path.iterdir()))  # side file gone
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert con.execute("PRAGMA page_size").fetchone()[0] == 16384  # a fresh store gets bigger pages
     last = con.execute("SELECT last FROM order_counters WHERE day='20231026'").fetchone()[0]
     assert last == con.execute("SELECT COUNT(*) FROM work_orders WHERE number LIKE 'GD20231026%'").fetchone()[0]
     row = con.execute("SELECT created_at, closed_directly, co_departments FROM work_orders LIMIT 1").fetchone()

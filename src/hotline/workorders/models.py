@@ -67,7 +67,8 @@ class WorkOrder(Base):
         Index("ix_work_orders_status_created", "status", "created_at"),
         Index("ix_work_orders_department_status", "department", "status"),
         Index("ix_work_orders_district_created", "district", "created_at"),
-        Index("ix_work_orders_category_created", "category", "created_at"),
+        # None on (category, created_at): the order list filters category OR category_l1, which
+        # it could not serve, and analytics reads its DuckDB copy (migration 0005).
         Index("ix_work_orders_updated_at", "updated_at"),
     )
 
@@ -90,7 +91,8 @@ class OrderEvent(Base):
 
     __table_args__ = (
         Index("ix_order_events_order_id", "order_id", "id"),
-        Index("ix_order_events_at", "at"),
+        # No index on `at`: only analytics asks for events by time, and it reads its DuckDB copy
+        # (migration 0005; at 10M orders this was a third of a bulk load's index rebuild).
     )
 
 
