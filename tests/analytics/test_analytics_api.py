@@ -175,6 +175,19 @@ def test_a_change_through_the_api_shows_in_the_live_figures_within_5_seconds(api
     assert get(api, "requests")["total"] == listed(api)
 
 
+def test_one_change_after_another_each_shows_within_5_seconds(api, platform, dataset):
+    from .conftest import new_order
+
+    # The SQLite driver once kept a stale snapshot after a pull: the first change showed, later ones not.
+    for _ in range(3):
+        before = get(api, "overview")["total"]
+        new_order(api, district="990101", category="0101")
+        deadline = time.monotonic() + 5
+        while get(api, "overview")["total"] != before + 1:
+            assert time.monotonic() < deadline, "a later order did not reach overview within 5 s"
+            time.sleep(0.1)
+
+
 def test_a_rebuilt_copy_answers_exactly_as_the_incremental_one(api, platform, dataset):
     def snapshot():
         out = {}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from hotline.analytics.common import Context, grouping, time_unit
 from hotline.analytics.filters import DIMENSIONS, bucket_end
 from hotline.analytics.metrics import change, mean, ratio
+from hotline.analytics.rollups import SUMS, agent_days, half_hours
 from hotline.workorders.domain import mask_phone
 
 ANSWER_THRESHOLD_SECONDS = 15  # GB/T 33358-2016: calls answered within 15 s
@@ -41,18 +44,17 @@ def figures(parts: dict) -> dict:
 
 def calls(ctx: Context) -> dict:
     """The calls module; only the time window applies to calls (the other filters describe orders)."""
-    window, params = ctx.filters.window_sql("queued_at")
     unit = time_unit(ctx, "day") if grouping(ctx)[0] else time_unit(ctx)
-    slot = "(hour(queued_at) * 2 + minute(queued_at) // 30)"
+    # The window's calls by half-hour, from the rollups (rollups.py): every grouping here is coarser.
+    halves, params = half_hours(ctx.filters.created_from, ctx.filters.created_to)
     rows = ctx.engine.dicts(
-        f"SELECT date_trunc('{unit}', queued_at) AS bucket, {slot} AS slot, isodow(queued_at) AS weekday, agent, "
-        f"{', '.join(PARTS)}, [GROUPING(bucket), GROUPING(slot), GROUPING(weekday), GROUPING(agent)] AS g "
-        f"FROM call_records WHERE {window} "
-        f"GROUP BY GROUPING SETS ((bucket), (slot), (weekday), (agent), ())", params)
-    groups: dict[str, list[dict]] = {"bucket": [], "slot": [], "weekday": [], "agent": [], "total": []}
+        f"SELECT date_trunc('{unit}', start) AS bucket, hour(start) * 2 + minute(start) // 30 AS slot, "
+        f"isodow(start) AS weekday, {SUMS}, [GROUPING(bucket), GROUPING(slot), GROUPING(weekday)] AS g "
+        f"FROM ({halves}) GROUP BY GROUPING SETS ((bucket), (slot), (weekday), ())", params)
+    groups: dict[str, list[dict]] = {"bucket": [], "slot": [], "weekday": [], "total": []}
     for row in rows:
         flags = row.pop("g")
-        key = "total" if all(flags) else ("bucket", "slot", "weekday", "agent")[flags.index(0)]
+        key = "total" if all(flags) else ("bucket", "slot", "weekday")[flags.index(0)]
         groups[key].append(row)
     total = figures(groups["total"][0]) if groups["total"] else figures(_empty())
     out = {"total": total["offered"], **total}
@@ -64,10 +66,12 @@ def calls(ctx: Context) -> dict:
     out["group_by"] = unit
     out["by_half_hour"] = [{"key": _slot_name(r["slot"]), **figures(r)} for r in sorted(groups["slot"], key=lambda r: r["slot"])]
     out["by_weekday"] = [{"key": r["weekday"], **figures(r)} for r in sorted(groups["weekday"], key=lambda r: r["weekday"])]
-    out["by_agent"] = _agents(ctx, [r for r in groups["agent"] if r["agent"] is not None])
-    out["peak_intervals"] = _peaks(ctx)
+    agents, agent_params = agent_days(ctx.filters.created_from, ctx.filters.created_to)
+    out["by_agent"] = _agents(ctx, ctx.engine.dicts(
+        f"SELECT agent, {SUMS} FROM ({agents}) WHERE agent IS NOT NULL GROUP BY 1", agent_params))
+    out["peak_intervals"] = _peaks(ctx, halves, params)
     out["calls_per_order"] = _per_order(ctx, total["offered"])
-    out["missed_not_called_back"] = _missed(ctx, total["missed_not_called_back"])
+    out["missed_not_called_back"] = _missed(ctx, total["missed_not_called_back"], halves, params)
     return out
 
 
@@ -85,8 +89,8 @@ def _compare(ctx: Context, current: int) -> dict:
         other = ctx.filters.shifted(kind)
         count = None
         if other is not None:
-            window, params = other.window_sql("queued_at")
-            count = ctx.engine.rows(f"SELECT count(*) FROM call_records WHERE {window}", params)[0][0]
+            halves, params = half_hours(other.created_from, other.created_to)
+            count = int(ctx.engine.rows(f"SELECT coalesce(sum(offered), 0) FROM ({halves})", params)[0][0])
         out[key] = change(current, count)
     return out
 
@@ -105,11 +109,9 @@ def _agents(ctx: Context, rows: list[dict]) -> list[dict]:
     return out
 
 
-def _peaks(ctx: Context) -> list[dict]:
-    window, params = ctx.filters.window_sql("queued_at")
+def _peaks(ctx: Context, halves: str, params: list) -> list[dict]:
     rows = ctx.engine.rows(
-        f"SELECT time_bucket(INTERVAL 30 MINUTE, queued_at) AS start, count(*) AS offered, "
-        f"count(*) FILTER (WHERE answered) AS answered FROM call_records WHERE {window} "
+        f"SELECT start, sum(offered)::BIGINT AS offered, sum(answered)::BIGINT FROM ({halves}) "
         f"GROUP BY 1 ORDER BY offered DESC, start LIMIT {PEAKS}", params)
     return [{"start": s.isoformat(), "offered": n, "answer_rate": ratio(a, n)} for s, n, a in rows]
 
@@ -124,11 +126,15 @@ def _per_order(ctx: Context, offered: int) -> dict:
     return figure
 
 
-def _missed(ctx: Context, count: int) -> dict:
+def _missed(ctx: Context, count: int, halves: str, params: list) -> dict:
     """Abandoned calls nobody has called back yet, oldest first."""
-    window, params = ctx.filters.window_sql("queued_at")
+    window, window_params = ctx.filters.window_sql("queued_at")
+    # The rollups say which half-hours hold the oldest such calls: read the calls up to there only.
+    found = ctx.engine.rows(f"SELECT start FROM ({halves}) WHERE missed_open > 0 ORDER BY start LIMIT 20", params)
+    until = [found[-1][0] + timedelta(minutes=30)] if found else []
     rows = ctx.engine.rows(
         f"SELECT caller, queued_at, wait_seconds FROM call_records WHERE {window} AND NOT answered "
-        f"AND called_back_at IS NULL ORDER BY queued_at, id LIMIT 20", params)
+        f"AND called_back_at IS NULL {'AND queued_at < ?' if until else ''} ORDER BY queued_at, id LIMIT 20",
+        window_params + until)
     oldest = [{"caller": mask_phone(c), "queued_at": q.isoformat(), "wait_seconds": w} for c, q, w in rows]
     return {"count": count, "oldest": oldest}

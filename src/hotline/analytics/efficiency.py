@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hotline.analytics.bits import EFF, sum_bits
 from hotline.analytics.common import Context
 from hotline.analytics.metrics import composite, rank, ratio, shrunk_rate
 
@@ -17,26 +18,30 @@ def overdue_sql(now_param: str = "?") -> str:
             f"(o.finish_due_at IS NOT NULL AND o.status <> 'replied' AND o.finish_due_at < {now_param})))")
 
 
-# The parts of every department figure; `?` is the time now, in the order they appear.
-PARTS = (
-    ("orders", "count(*)", 0),
-    ("sign_due", "count(*) FILTER (WHERE o.sign_due_at IS NOT NULL AND (o.signed_at IS NOT NULL OR o.sign_due_at < ?))", 1),
-    ("signed_on_time", "count(*) FILTER (WHERE o.signed_at IS NOT NULL AND o.signed_at <= o.sign_due_at)", 0),
-    ("finish_due", "count(*) FILTER (WHERE o.finish_due_at IS NOT NULL AND (o.replied_at IS NOT NULL OR o.finish_due_at < ?))", 1),
-    ("finished_on_time", "count(*) FILTER (WHERE o.replied_at IS NOT NULL AND o.replied_at <= o.finish_due_at)", 0),
-    ("overdue_now", f"count(*) FILTER (WHERE {overdue_sql()})", 2),
-    ("returned_orders", "count(*) FILTER (WHERE o.return_count > 0)", 0),
-    ("ping_pong", "count(*) FILTER (WHERE o.return_count >= 2)", 0),
-    ("extended", "count(*) FILTER (WHERE o.extension_days > 0)", 0),
-    ("ever_replied", "count(*) FILTER (WHERE o.replied_at IS NOT NULL OR o.reopen_count > 0)", 0),
-    ("reopened", "count(*) FILTER (WHERE o.reopen_count > 0)", 0),
-    ("supervised", "count(*) FILTER (WHERE o.supervision_count > 0)", 0),
-    ("supervision_notices", "coalesce(sum(o.supervision_count), 0)", 0),
-    ("called_back", "count(*) FILTER (WHERE o.resolved IS NOT NULL)", 0),
-    ("resolved", "count(*) FILTER (WHERE o.resolved)", 0),
-    ("rated", "count(*) FILTER (WHERE o.satisfaction IS NOT NULL)", 0),
-    ("satisfied", "count(*) FILTER (WHERE o.satisfaction IN ('satisfied', 'basic'))", 0),
-)
+# The parts of every department figure.
+PART_NAMES = ("orders", "sign_due", "signed_on_time", "finish_due", "finished_on_time", "overdue_now",
+              "returned_orders", "ping_pong", "extended", "ever_replied", "reopened", "supervised",
+              "supervision_notices", "called_back", "resolved", "rated", "satisfied")
+STATIC = [n for n in PART_NAMES if n in EFF]  # counts of one packed condition each (bits.EFFICIENCY)
+# One row per (…, eff_bits) group; the counts that compare a deadline with now are evaluated only on
+# the rows whose bit says the deadline is still pending. Four `?`: the time now.
+GROUP_PARTS = (
+    "o.eff_bits AS bits, count(*) AS n, coalesce(sum(o.supervision_count), 0) AS notices, "
+    f"count(*) FILTER (WHERE o.eff_bits & {EFF['sign_pending']} <> 0 AND o.sign_due_at < ?) AS sign_late, "
+    f"count(*) FILTER (WHERE o.eff_bits & {EFF['finish_pending']} <> 0 AND o.finish_due_at < ?) AS finish_late, "
+    f"count(*) FILTER (WHERE o.eff_bits & {EFF['open']} <> 0 AND {overdue_sql()}) AS overdue_now")
+
+
+def parts_of(groups: list[dict]) -> dict:
+    """The parts (PART_NAMES) of the orders in GROUP_PARTS rows."""
+    static = sum_bits(((g["bits"], g["n"]) for g in groups), EFF)
+    return {
+        "orders": sum(g["n"] for g in groups),
+        "sign_due": static["sign_done"] + sum(g["sign_late"] for g in groups),
+        "finish_due": static["finish_done"] + sum(g["finish_late"] for g in groups),
+        "overdue_now": sum(g["overdue_now"] for g in groups),
+        "supervision_notices": int(sum(g["notices"] for g in groups)),
+    } | {name: static[name] for name in STATIC}
 
 
 def figures(parts: dict) -> dict:
@@ -64,17 +69,18 @@ def figures(parts: dict) -> dict:
 def efficiency(ctx: Context) -> dict:
     """The efficiency module."""
     where, params = ctx.filters.where()
-    select = ", ".join(f"{sql} AS {name}" for name, sql, _ in PARTS)
-    now_params = [ctx.now for _, _, n in PARTS for _ in range(n)]
     rows = ctx.engine.dicts(
-        f"SELECT o.department AS department, {select}, GROUPING(o.department) AS g FROM work_orders o "
-        f"WHERE {where} GROUP BY GROUPING SETS ((o.department), ())", now_params + params)
+        f"SELECT o.department AS department, {GROUP_PARTS} FROM work_orders o WHERE {where} "
+        f"GROUP BY o.department, o.eff_bits", [ctx.now] * 4 + params)
+    groups: dict = {}
+    for row in rows:
+        groups.setdefault(row["department"], []).append(row)
     events = _event_parts(ctx)
-    total_parts = next((r for r in rows if r["g"] == 1), None) or {n: 0 for n, _, _ in PARTS}
+    total_parts = parts_of(rows)
     total_parts |= {"dispatches": sum(e[0] for e in events.values()), "returns": sum(e[1] for e in events.values())}
-    by_department = {r["department"]: r for r in rows if r["g"] == 0 and r["department"] is not None}
+    by_department = {code: parts_of(found) for code, found in groups.items() if code is not None}
     for code, (dispatches, returns) in events.items():
-        by_department.setdefault(code, {n: 0 for n, _, _ in PARTS})
+        by_department.setdefault(code, dict.fromkeys(PART_NAMES, 0))
         by_department[code] |= {"dispatches": dispatches, "returns": returns}
     for parts in by_department.values():
         parts.setdefault("dispatches", 0)
@@ -94,13 +100,15 @@ def efficiency(ctx: Context) -> dict:
 
 
 def _event_parts(ctx: Context) -> dict[str, tuple[int, int]]:
-    """Dispatches to and returns by each department, from the events of the filtered orders."""
+    """Dispatches to and returns by each department, from the events of the filtered orders.
+
+    The copy keeps each order's counts by department (work_orders.ev_departments, equal to its events),
+    so this is one pass over the filtered orders rather than a join with every event."""
     where, params = ctx.filters.where()
     rows = ctx.engine.rows(
-        f"SELECT e.department, count(*) FILTER (WHERE e.action = 'dispatch'), count(*) FILTER (WHERE e.action = 'return') "
-        f"FROM order_events e JOIN work_orders o ON o.id = e.order_id "
-        f"WHERE {where} AND e.action IN ('dispatch', 'return') AND e.department IS NOT NULL GROUP BY 1", params)
-    return {code: (d, r) for code, d, r in rows}
+        f"SELECT d.department, sum(d.dispatches), sum(d.returns) FROM "
+        f"(SELECT unnest(o.ev_departments) AS d FROM work_orders o WHERE {where}) GROUP BY 1", params)
+    return {code: (int(d), int(r)) for code, d, r in rows}
 
 
 def _weights(ctx: Context) -> dict[str, float]:

@@ -13,9 +13,13 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hotline.analytics.quality import FLAGS, build_reference, order_flags
+from hotline.analytics import rollups
+from hotline.analytics.bits import COMPUTED
+from hotline.analytics.derived import with_order_events
+from hotline.analytics.quality import build_reference
+from hotline.analytics.quality_sql import flag_select
 from hotline.analytics.schema import SCHEMA_VERSION, TABLES, WORK_ORDERS, CopiedTable
-from hotline.analytics.source import StoreSource, literal, select_columns
+from hotline.analytics.source import StoreSource, concat, literal, normalise, select_columns
 
 log = logging.getLogger(__name__)
 
@@ -27,23 +31,29 @@ LOOKBACK_SECONDS = 5
 # Missed calls are called back within days; a callback recorded later than this is not looked for.
 CALLBACK_HORIZON = timedelta(days=7)
 NEW = "__new"
+# DuckDB caches up to 80% of RAM by default; the server must stay under 4 GB (issue 4). Beyond this it
+# evicts cached blocks and spills large aggregates to disk instead.
+MEMORY_LIMIT = "3GB"
 
 
 class AnalyticsEngine:
     """Owns the DuckDB copy: builds it, refreshes it incrementally in a thread, answers queries."""
 
-    def __init__(self, store_url: str, path: str = ":memory:", interval: float = 1.0) -> None:
+    def __init__(self, store_url: str, path: str = ":memory:", interval: float = 1.0,
+                 memory_limit: str = MEMORY_LIMIT) -> None:
         self.store_url = store_url
         self.path = path
         self.interval = interval
         self.version = 0  # goes up whenever the copy changes; a cache key for callers
         self.refreshed_at: float | None = None
         self.last_error: str | None = None
-        self._db = duckdb.connect(path)
+        self._db = duckdb.connect(path, config={"memory_limit": memory_limit})
         self._write = threading.Lock()  # one writer at a time: the refresher or a rebuild
         self._source: StoreSource | None = None
         self._reference_cache: dict[str, pa.Table] = {}
         self._quality_ref = None
+        # Highest copied id of each append-only table: max(id) scans the column (~0.5 s over 60M events).
+        self._tops: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -120,30 +130,29 @@ class AnalyticsEngine:
     def rebuild(self) -> None:
         """Build a new copy from the store beside the live one, then swap it in at once."""
         self._create(suffix=NEW, drop=True)
-        source = StoreSource(self.store_url)  # its own connection: the refresher keeps using the other
-        try:
+        with StoreSource(self.store_url) as source:  # its own connection: the refresher uses the other
             self._sync(source, suffix=NEW)  # the bulk of the work, while the live copy keeps answering
-            with self._write:
-                self._sync(source, suffix=NEW)  # catch up on what changed meanwhile
-                self._swap()
-        finally:
-            source.close()
+        with self._write, StoreSource(self.store_url) as source:  # a new one sees the last commit (refresh)
+            self._sync(source, suffix=NEW)  # catch up on what changed meanwhile
+            self._swap()
 
     def _swap(self) -> None:
         """Replace the live tables by the rebuilt ones in one transaction; readers see one or the other."""
         con = self._db.cursor()
         con.execute("BEGIN")
-        for table in (*TABLES, _WATERMARKS):
+        for table in (*TABLES, *rollups.TABLES, _WATERMARKS):
             con.execute(f"DROP TABLE IF EXISTS {table.name}")
             con.execute(f"ALTER TABLE {table.name}{NEW} RENAME TO {table.name}")
         con.execute("COMMIT")
         con.close()
         self._reference_cache = {k.removesuffix(NEW): v for k, v in self._reference_cache.items() if k.endswith(NEW)}
+        self._tops = {k.removesuffix(NEW): v for k, v in self._tops.items() if k.endswith(NEW)}
         self.version += 1
 
     def _create(self, suffix: str, drop: bool) -> None:
+        self._tops = {k: v for k, v in self._tops.items() if k.endswith(NEW) != bool(suffix)}  # those dropped
         con = self._db.cursor()
-        for table in (*TABLES, _WATERMARKS):
+        for table in (*TABLES, *rollups.TABLES, _WATERMARKS):
             if drop:
                 con.execute(f"DROP TABLE IF EXISTS {table.name}{suffix}")
             con.execute(table.ddl.replace(f"EXISTS {table.name} (", f"EXISTS {table.name}{suffix} ("))
@@ -182,9 +191,13 @@ class AnalyticsEngine:
             new_order_ids = self._sync_append(con, source, _table("order_events"), suffix, collect="order_id")
             changed += len(new_order_ids)
             changed += self._sync_upsert(con, source, WORK_ORDERS, suffix, new_order_ids)
+            call_top = self._top(con, f"call_records{suffix}")
             for name in ("call_records", "agent_shifts", "kb_searches"):
                 changed += len(self._sync_append(con, source, _table(name), suffix))
-            changed += self._sync_callbacks(con, source, suffix)
+            called_back: list[datetime] = []
+            changed += self._sync_callbacks(con, source, suffix, called_back)
+            if not rollups.fill(con, suffix):
+                rollups.touch(con, suffix, rollups.halves_since(con, suffix, call_top) + called_back)
             changed += self._sync_upsert(con, source, _table("kb_articles"), suffix, set())
             return changed
         finally:
@@ -207,7 +220,7 @@ class AnalyticsEngine:
                      collect: str | None = None) -> set[int]:
         """Rows with ids above the copy's highest; returns the `collect` column's values (or the ids)."""
         name = table.name + suffix
-        top = con.execute(f"SELECT coalesce(max(id), 0) FROM {name}").fetchone()[0]
+        top = self._top(con, name)
         start = max(top - LOOKBACK_IDS[source.backend], 0)
         seen: set[int] = set()
         while True:
@@ -223,10 +236,16 @@ class AnalyticsEngine:
             con.execute("COMMIT")
             seen.update(batch.column(collect or "id").to_pylist())
             start = last
+            self._tops[name] = max(self._tops[name], last)  # committed: the next pull starts above
             if pulled < CHUNK_ROWS:
                 break
         seen.discard(None)
         return seen
+
+    def _top(self, con, name: str) -> int:
+        if name not in self._tops:
+            self._tops[name] = con.execute(f"SELECT coalesce(max(id), 0) FROM {name}").fetchone()[0]
+        return self._tops[name]
 
     def _sync_upsert(self, con, source: StoreSource, table: CopiedTable, suffix: str, touched: set[int]) -> int:
         """New rows by id, then changed rows: by updated_at and by the ids the events name."""
@@ -246,19 +265,21 @@ class AnalyticsEngine:
             listed = ",".join(str(x) for x in ids[i:i + 5_000] if x <= top)
             if listed:
                 parts.append(source.fetch(f"SELECT {cols} FROM {table.name} WHERE id IN ({listed})"))
-        batch = _concat(parts)
+        batch = concat(parts)
         if batch.num_rows == 0:
             return 0
         con.execute("BEGIN")
         con.register("_changed", batch)
         con.execute(f"DELETE FROM {name} WHERE id IN (SELECT id FROM _changed)")
         con.unregister("_changed")
-        _insert(con, table, name, batch, self._deriver(table, suffix), dedupe=True)
+        _insert(con, table, name, batch, self._deriver(table, suffix, source), dedupe=True)
+        con.unregister("_events")
         con.execute("COMMIT")
         return batch.num_rows
 
-    def _sync_callbacks(self, con, source: StoreSource, suffix: str) -> int:
-        """Call rows change in place only when a missed call is called back: re-read those."""
+    def _sync_callbacks(self, con, source: StoreSource, suffix: str, halves: list[datetime]) -> int:
+        """Call rows change in place only when a missed call is called back: re-read those (their
+        half-hours are added to `halves`, for the rollups)."""
         name = "call_records" + suffix
         top, latest, last_queued = con.execute(
             f"SELECT max(id), max(called_back_at), max(queued_at) FROM {name}").fetchone()
@@ -277,6 +298,9 @@ class AnalyticsEngine:
         con.execute("BEGIN")
         con.register("_changed", batch)
         # Only rows whose copy still lacks the callback; the rest are unchanged.
+        found = con.execute(f"SELECT DISTINCT {rollups.HALF.replace('queued_at', 'c.queued_at')} FROM {name} c JOIN _changed n USING (id) "
+                            f"WHERE c.called_back_at IS NULL").fetchall()
+        halves += [r[0] for r in found]
         stale = con.execute(f"SELECT count(*) FROM {name} c JOIN _changed n USING (id) "
                             f"WHERE c.called_back_at IS NULL").fetchone()[0]
         con.execute(f"UPDATE {name} SET called_back_at = CAST(n.called_back_at AS TIMESTAMP) FROM _changed n "
@@ -285,23 +309,44 @@ class AnalyticsEngine:
         con.execute("COMMIT")
         return stale
 
-    def _deriver(self, table: CopiedTable, suffix: str):
-        if table is not WORK_ORDERS:
-            return None
-        return lambda con, batch: self._flags(con, batch, suffix)
+    def _deriver(self, table: CopiedTable, suffix: str, store: StoreSource | None = None):
+        """How a table's derived columns are computed at copy time: a function of the rows' SELECT.
+        With `store`, the orders' events are read from the store (see _order_select)."""
+        if table is WORK_ORDERS:
+            return lambda con, source, batch: self._order_select(con, source, batch, suffix, store)
+        if table.name == "call_records":
+            return lambda con, source, batch: f"SELECT *, {CALL_SLOTS} FROM {source}"
+        return None
 
-    def _flags(self, con, batch: pa.Table, suffix: str) -> pa.Table:
-        """Add the quality flags (computed from the order texts, which the copy does not keep)."""
+    def _order_select(self, con, source: str, batch: pa.Table, suffix: str, store: StoreSource | None) -> str:
+        """The orders with their quality flags (from the texts, which the copy does not keep) and the
+        columns derived from their events (derived.py)."""
         if self._quality_ref is None:
             districts = con.execute(f"SELECT code, name FROM regions{suffix} WHERE level = 'district'").fetchall()
             categories = con.execute(f"SELECT code, name, parent FROM categories{suffix}").fetchall()
             self._quality_ref = build_reference(districts, categories)
-        columns = {n: batch.column(n).to_pylist() for n in
-                   ("content", "reply", "address", "district", "category", "replied_at", "closed_directly")}
-        for name, values in order_flags(columns, self._quality_ref).items():
-            batch = batch.append_column(name, pa.array(values, pa.bool_() if name in FLAGS else pa.int32()))
-        return batch
+        lo, hi = (x.as_py() for x in pc.min_max(batch.column("id")).values())
+        events = f"order_events{suffix}"
+        if store is not None:
+            # A refresh's few changed orders are scattered over the copy's events, which have no index
+            # by order: a scan of them all would cost ~1 s at 10M orders on every refresh. The store
+            # has that index. Events newer than the copy's re-copy the order at the next pull anyway.
+            table, ids = _table("order_events"), pc.unique(batch.column("id")).to_pylist()
+            pulled = concat([store.fetch(f"SELECT {select_columns(table)} FROM order_events WHERE order_id IN "
+                                         f"({','.join(str(int(x)) for x in ids[i:i + 5_000])})")
+                             for i in range(0, len(ids), 5_000)])
+            events = f"(SELECT * FROM order_events{suffix} WHERE false)"
+            if pulled.num_rows:
+                con.register("_events", normalise(pulled))  # unregistered by _sync_upsert
+                events = "(SELECT " + ", ".join(f'CAST("{n}" AS {t}) AS "{n}"' for n, t in table.columns) + " FROM _events)"
+        return with_order_events(flag_select(self._quality_ref, source), f"SELECT id FROM {source}",
+                                 events, int(lo), int(hi))
 
+
+# Half-hour of the day (0–47) and ISO weekday of a call. Unread since calls use the rollups (rollups.py):
+# drop them at the next schema version (dropping now would force every copy to rebuild).
+CALL_SLOTS = ("(hour(CAST(queued_at AS TIMESTAMP)) * 2 + minute(CAST(queued_at AS TIMESTAMP)) // 30) AS slot, "
+              "isodow(CAST(queued_at AS TIMESTAMP)) AS weekday")
 
 _WATERMARKS = CopiedTable("_watermarks", (("name", "VARCHAR"), ("value", "BIGINT")), "replace")
 
@@ -310,51 +355,25 @@ def _table(name: str) -> CopiedTable:
     return next(t for t in TABLES if t.name == name)
 
 
-def _normalise(batch: pa.Table) -> pa.Table:
-    # A column that is all NULL in a pull comes back typed as integers; as text it casts to anything.
-    for i, field in enumerate(batch.schema):
-        column = batch.column(i)
-        if column.null_count == len(column) and not pa.types.is_string(field.type):
-            batch = batch.set_column(i, field.name, pa.nulls(len(column), pa.string()))
-    return batch
-
-
-def _concat(parts: list[pa.Table]) -> pa.Table:
-    """One table from several pulls; a column all NULL in one pull takes its type from another."""
-    parts = [p for p in parts if p.num_rows]
-    if not parts:
-        return pa.table({"id": pa.array([], pa.int64())})
-    types = {}
-    for part in parts:
-        for field, column in zip(part.schema, part.columns, strict=True):
-            if column.null_count < len(column):
-                types.setdefault(field.name, field.type)
-    fixed = []
-    for part in parts:
-        for i, field in enumerate(part.schema):
-            column = part.column(i)
-            if column.null_count == len(column):
-                part = part.set_column(i, field.name, pa.nulls(len(column), types.get(field.name, pa.string())))
-        fixed.append(part)
-    return pa.concat_tables(fixed, promote_options="permissive")
-
-
 def _insert(con, table: CopiedTable, name: str, batch: pa.Table, derive=None, dedupe: bool = False) -> None:
-    """Insert Arrow rows into a copy table, casting each column to the copy's type."""
+    """Insert Arrow rows into a copy table, adding its derived columns and casting each column to its type."""
     if batch.num_rows == 0:
         return
-    batch = _normalise(batch)
-    if derive is None and table is WORK_ORDERS:
-        raise AssertionError("orders need their quality flags")
-    if derive is not None:
-        batch = derive(con, batch)
+    batch = normalise(batch)
+    if table.extra and derive is None:
+        raise AssertionError(f"{table.name} needs its derived columns")
     columns = table.columns + table.extra
-    select = ", ".join(f'CAST("{n}" AS {t}) AS "{n}"' for n, t in columns)
+    computed = COMPUTED if table is WORK_ORDERS else {}
+    select = ", ".join(f'CAST("{n}" AS {t}) AS "{n}"' for n, t in columns if n not in computed)
+    # Computed columns read the others after their casts (a SQLite timestamp arrives as text).
+    outer = ", ".join(f'CAST(({computed[n]}) AS {t})' if n in computed else f'"{n}"' for n, t in columns)
     if dedupe:  # the same row fetched twice in one pull: keep the later fetch
         batch = batch.append_column("_seq", pa.array(range(batch.num_rows), pa.int64()))
-    source = "(SELECT DISTINCT ON (id) * FROM _batch ORDER BY id, _seq DESC)" if dedupe else "_batch"
     con.register("_batch", batch)
-    con.execute(f"INSERT INTO {name} SELECT {select} FROM {source}")
+    source = "(SELECT DISTINCT ON (id) * FROM _batch ORDER BY id, _seq DESC)" if dedupe else "_batch"
+    if derive is not None:
+        source = f"({derive(con, source, batch)})"
+    con.execute(f"INSERT INTO {name} SELECT {outer} FROM (SELECT {select} FROM {source})")
     con.unregister("_batch")
 
 

@@ -39,17 +39,18 @@ def overview(ctx: Context) -> dict:
         window_params + params + [today - timedelta(days=28), until])
     total_row = next((r for r in rows if all(r["g"])), {k: 0 for k in windows})
     elapsed = (now - today).total_seconds() / 86400
+    orders, districts = _orders(ctx, live, windows["today"])
     out = {
         "total": count_orders(ctx, ctx.filters),
         "drill": ctx.filters.drill(),
         "now": now.isoformat(),
         "today": _today(live, total_row, windows),
         "calls": _calls(ctx),
-        "orders": _orders(ctx, live),
+        "orders": orders,
         "rising_categories": _rising(ctx, live, [r for r in rows if r["g"] == [0, 1]], "category"),
         "rising_places": _rising(ctx, live, [r for r in rows if r["g"] == [1, 0]], "street"),
     }
-    out["map"] = _map(ctx, live, windows["today"])
+    out["map"] = _map(ctx, live, districts)
     out["alerts"] = _alerts(ctx, live, rows, out, elapsed)
     return out
 
@@ -73,17 +74,28 @@ def _calls(ctx: Context) -> dict:
             "missed_not_called_back_24h": missed}
 
 
-def _orders(ctx: Context, live) -> dict:
+def _orders(ctx: Context, live, today: tuple) -> tuple[dict, list[dict]]:
+    """Open, overdue and near-deadline orders, by status and by district (the map), in one pass over the
+    rows that can count: the open orders and today's."""
     where, params = live.where()
-    open_, overdue, near = ctx.engine.rows(
-        f"SELECT count(*), count(*) FILTER (WHERE {overdue_sql()}), "
-        f"count(*) FILTER (WHERE NOT {overdue_sql()} AND o.status <> 'replied' AND o.finish_due_at >= ? AND o.finish_due_at < ?) "
-        f"FROM work_orders o WHERE {where} AND o.status IN {OPEN}",
-        [ctx.now] * 4 + [ctx.now, ctx.now + NEAR_DEADLINE] + params)[0]
-    by_status = [{"key": s, "count": n, "drill": live.drill(status=s)} for s, n in ctx.engine.rows(
-        f"SELECT o.status, count(*) FROM work_orders o WHERE {where} AND o.status IN {OPEN} GROUP BY 1 ORDER BY 2 DESC, 1",
-        params)]
-    return {"open": open_, "overdue_now": overdue, "near_deadline_24h": near, "by_status": by_status}
+    is_open = f"o.status IN {OPEN}"
+    rows = ctx.engine.dicts(
+        f"SELECT o.district AS district, o.status AS status, count(*) FILTER (WHERE {is_open}) AS open, "
+        f"count(*) FILTER (WHERE {overdue_sql()}) AS overdue, "
+        f"count(*) FILTER (WHERE {is_open} AND NOT {overdue_sql()} AND o.status <> 'replied' "
+        f"AND o.finish_due_at >= ? AND o.finish_due_at < ?) AS near, "
+        f"count(*) FILTER (WHERE o.created_at >= ? AND o.created_at < ?) AS today, "
+        f"[GROUPING(o.district), GROUPING(o.status)] AS g FROM work_orders o "
+        f"WHERE {where} AND ({is_open} OR (o.created_at >= ? AND o.created_at < ?)) "
+        f"GROUP BY GROUPING SETS ((o.district), (o.status), ())",
+        [ctx.now] * 4 + [ctx.now, ctx.now + NEAR_DEADLINE, *today] + params + list(today))
+    total = next((r for r in rows if all(r["g"])), {"open": 0, "overdue": 0, "near": 0})
+    statuses = sorted(((r["status"], r["open"]) for r in rows if r["g"] == [1, 0] and r["open"]),
+                      key=lambda pair: (-pair[1], pair[0]))
+    by_status = [{"key": s, "count": n, "drill": live.drill(status=s)} for s, n in statuses]
+    orders = {"open": total["open"], "overdue_now": total["overdue"], "near_deadline_24h": total["near"],
+              "by_status": by_status}
+    return orders, [r for r in rows if r["g"] == [0, 1]]
 
 
 def _rising(ctx: Context, live, rows: list[dict], dimension: str) -> list[dict]:
@@ -100,18 +112,14 @@ def _rising(ctx: Context, live, rows: list[dict], dimension: str) -> list[dict]:
     return out[:5]
 
 
-def _map(ctx: Context, live, today: tuple) -> list[dict]:
-    where, params = live.where()
-    rows = ctx.engine.rows(
-        f"SELECT r.code, r.name, r.lat, r.lon, r.population, "
-        f"count(o.id) FILTER (WHERE o.created_at >= ? AND o.created_at < ?), "
-        f"count(o.id) FILTER (WHERE o.status IN {OPEN}), count(o.id) FILTER (WHERE {overdue_sql()}) "
-        f"FROM regions r LEFT JOIN work_orders o ON o.district = r.code AND {where} "
-        f"WHERE r.level = 'district' GROUP BY ALL ORDER BY r.code",
-        [today[0], today[1], ctx.now, ctx.now] + params)
-    return [{"key": code, "name": name, "lat": lat, "lon": lon, "today": n_today, "open": n_open, "overdue_now": n_over,
-             "open_per_10k": per_10k(n_open, pop), "drill": live.drill(district=code)}
-            for code, name, lat, lon, pop, n_today, n_open, n_over in rows]
+def _map(ctx: Context, live, districts: list[dict]) -> list[dict]:
+    counts = {r["district"]: r for r in districts}
+    none = {"today": 0, "open": 0, "overdue": 0}
+    return [{"key": code, "name": name, "lat": lat, "lon": lon, "today": c["today"], "open": c["open"],
+             "overdue_now": c["overdue"], "open_per_10k": per_10k(c["open"], pop), "drill": live.drill(district=code)}
+            for code, name, lat, lon, pop in ctx.engine.rows(
+                "SELECT code, name, lat, lon, population FROM regions WHERE level = 'district' ORDER BY code")
+            for c in [counts.get(code, none)]]
 
 
 def _alerts(ctx: Context, live, rows: list[dict], out: dict, elapsed: float) -> list[dict]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hotline.analytics.bits import QUAL, sum_bits
 from hotline.analytics.common import Context
 from hotline.analytics.metrics import ratio
 from hotline.analytics.quality import FLAGS, REGISTRATION_FLAGS, REPLY_FLAGS
@@ -16,26 +17,39 @@ LABELS = {
 }
 
 
-def _any(flags) -> str:
-    return "(" + " OR ".join(f"o.{f}" for f in flags) + ")"
+def _rollup_row(bits_counts: list[tuple[int, int]], **keys) -> dict:
+    """The counts of one group of orders from its (q_bits, count) pairs."""
+    flags = sum_bits(bits_counts, QUAL)
+    return keys | {
+        "orders": sum(n for _, n in bits_counts), "replied": flags.pop("replied"),
+        "registration": sum(n for b, n in bits_counts if b & _mask(REGISTRATION_FLAGS)),
+        "reply": sum(n for b, n in bits_counts if b & _mask(REPLY_FLAGS)),
+    } | flags
+
+
+def _mask(names) -> int:
+    return sum(QUAL[n] for n in names)
 
 
 def quality(ctx: Context) -> dict:
     """The quality sub-resource: fault counts, rates per call-taker and department, worst orders."""
     where, params = ctx.filters.where()
-    counts = ", ".join(f"count(*) FILTER (WHERE o.{f}) AS {f}" for f in FLAGS)
-    parts = (f"count(*) AS orders, count(*) FILTER (WHERE {_any(REGISTRATION_FLAGS)}) AS registration, "
-             f"count(*) FILTER (WHERE o.replied_at IS NOT NULL OR o.closed_directly) AS replied, "
-             f"count(*) FILTER (WHERE {_any(REPLY_FLAGS)}) AS reply, {counts}")
-    rows = ctx.engine.dicts(
-        f"SELECT o.created_by AS taker, o.department AS department, {parts}, "
-        f"[GROUPING(o.created_by), GROUPING(o.department)] AS g FROM work_orders o WHERE {where} "
-        f"GROUP BY GROUPING SETS ((o.created_by), (o.department), ())", params)
+    # Orders grouped by their packed flags (bits.py) and summed here, instead of ~14 FILTERs a row.
+    found = ctx.engine.rows(
+        f"SELECT o.created_by, o.department, o.q_bits, count(*), [GROUPING(o.created_by), GROUPING(o.department)] "
+        f"FROM work_orders o WHERE {where} "
+        f"GROUP BY GROUPING SETS ((o.created_by, o.q_bits), (o.department, o.q_bits), (o.q_bits))", params)
+    groups: dict[tuple, list[tuple[int, int]]] = {}
+    for taker, department, bits, count, g in found:
+        key = (taker if g == [0, 1] else None, department if g == [1, 0] else None, tuple(g))
+        groups.setdefault(key, []).append((bits, count))
+    rows = [_rollup_row(pairs, taker=taker, department=department, g=list(g))
+            for (taker, department, g), pairs in groups.items()]
     total = next((r for r in rows if all(r["g"])), None) or {k: 0 for k in ("orders", "registration", "replied", "reply", *FLAGS)}
-    worst = ctx.engine.rows(
-        f"SELECT o.number, {', '.join('o.' + f for f in FLAGS)} FROM work_orders o WHERE {where} AND "
-        f"({_any(FLAGS)}) ORDER BY ({' + '.join('o.' + f + '::INT' for f in FLAGS)}) DESC, o.created_at DESC LIMIT 20",
-        params)
+    every = _mask(FLAGS)
+    worst = [(number, *(bool(bits & QUAL[f]) for f in FLAGS)) for number, bits in ctx.engine.rows(
+        f"SELECT o.number, o.q_bits FROM work_orders o WHERE {where} AND o.q_bits & {every} <> 0 "
+        f"ORDER BY bit_count(o.q_bits & {every}) DESC, o.created_at DESC LIMIT 20", params)]
     return {
         "total": total["orders"],
         "drill": ctx.filters.drill(),

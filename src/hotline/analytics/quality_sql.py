@@ -19,8 +19,12 @@ from hotline.analytics.quality import (
 CJK_FIRST, CJK_LAST = 0x4E00, 0x9FFF  # quality._CJK
 
 
+_EVERY = "".join(map(chr, range(0xD800))) + "".join(map(chr, range(0xE000, 0x110000)))  # no surrogates
+
+
 def _points(pattern: re.Pattern) -> list[int]:
-    return [p for p in range(0x110000) if not 0xD800 <= p <= 0xDFFF and pattern.fullmatch(chr(p))]
+    """Every code point a one-character pattern matches (one findall over them all)."""
+    return [ord(c) for c in pattern.findall(_EVERY)]
 
 
 def _char_class(pattern: re.Pattern) -> str:
@@ -36,9 +40,8 @@ def _char_class(pattern: re.Pattern) -> str:
 
 
 PUNCT_CLASS = _char_class(re.compile(_PUNCT.pattern.removesuffix("+")))
-# The same characters for translate(), which deletes them faster than a regular expression does.
-PUNCT_CHARS = "".join(chr(p) for p in _points(re.compile(_PUNCT.pattern.removesuffix("+"))))
 SPACE_CLASS = _char_class(re.compile(r"\s"))  # what str.strip() removes
+del _EVERY  # 4 MB
 
 
 def quote(text: str) -> str:
@@ -62,49 +65,48 @@ def _district_mismatch(ref: QualityReference, address: str) -> str:
 
 
 def _keywords(ref: QualityReference) -> str:
-    # category → its keyword bigrams, as an inline table to join (one lookup a row, not a CASE of ~100 arms).
-    rows = [f"({quote(code)}, [{', '.join(quote(w) for w in sorted(words))}])"
-            for code, words in sorted(ref.category_keywords.items()) if words]
-    rows = rows or ["(NULL, NULL::VARCHAR[])"]
-    return f"(VALUES {', '.join(rows)}) AS _kw(_kw_category, _kw_words)"
+    # (category, keyword) rows to join: a lookup a row instead of a CASE of ~100 arms.
+    rows = [f"({quote(code)}, {quote(w)})" for code, words in sorted(ref.category_keywords.items()) for w in sorted(words)]
+    return f"(VALUES {', '.join(rows or ['(NULL, NULL)'])}) AS kw(category, word)"
 
 
 def _is_cjk(text: str) -> str:
     return f"(unicode({text}) BETWEEN {CJK_FIRST} AND {CJK_LAST})"
 
 
-def _reply_bigrams(reply: str) -> str:
-    # The reply's CJK bigrams less the stop bigrams; computed once per distinct reply (replies repeat).
-    return (f"list_filter(list_transform(range(1, length({reply})), lambda i: substr({reply}, i, 2)), lambda w: "
-            f"{_is_cjk('w[1]')} AND {_is_cjk('w[2]')} AND "
-            f"w NOT IN ({', '.join(quote(s) for s in sorted(_STOP_BIGRAMS))}))")
-
-
 def flag_select(ref: QualityReference, source: str) -> str:
     """A SELECT over `source` (rows with the order columns and texts) adding content_len, reply_len and FLAGS."""
+    # No lambdas: one capturing a row's column runs row by row; unnest and joins stay vectorised.
+    stop = ", ".join(quote(s) for s in sorted(_STOP_BIGRAMS))
     texts = (f"SELECT *, coalesce(content, '') AS _c, coalesce(reply, '') AS _r, coalesce(address, '') AS _a, "
-             f"(replied_at IS NOT NULL OR coalesce(closed_directly, false)) AS _replied FROM {source}")
-    texts = (f"WITH t AS ({texts}), b AS (SELECT _r, {_reply_bigrams('_r')} AS _bg FROM (SELECT DISTINCT _r FROM t)) "
-             f"SELECT * FROM t JOIN b USING (_r) LEFT JOIN {_keywords(ref)} ON _kw_category = t.category")
-    bare_reply = f"translate(_r, {quote(PUNCT_CHARS)}, '')"
-    step = (f"SELECT *, {bare_reply} AS _bare, "
-            f"{_district_mismatch(ref, '_a')} AS _dm, _kw_words IS NOT NULL AND NOT coalesce(list_bool_or(list_transform(_kw_words, lambda w: contains(_c, w))), false) AS _cm FROM ({texts})")
+             f"(replied_at IS NOT NULL OR coalesce(CAST(closed_directly AS BOOLEAN), false)) AS _replied "
+             f"FROM {source}")
+    # Whether the content holds a keyword of its category (no row: the category has none to check).
+    keyword = f"SELECT t.id, bool_or(contains(t._c, kw.word)) AS _hit FROM t JOIN {_keywords(ref)} USING (category) GROUP BY 1"
+    # Whether some CJK bigram of the reply, not a stop bigram, occurs in the content. The bigrams are cut
+    # once per distinct reply (substr is linear in the text, and replies repeat), then joined back.
+    cut = ("SELECT _r, substr(_r, i, 2) AS w FROM "
+           "(SELECT _r, unnest(range(1, length(_r))) AS i FROM (SELECT DISTINCT _r FROM t WHERE _replied))")
+    words = (f"SELECT DISTINCT _r, w FROM ({cut}) WHERE {_is_cjk('w')} AND {_is_cjk('substr(w, 2, 1)')} "
+             f"AND w NOT IN ({stop})")
+    shared = f"SELECT t.id, bool_or(contains(t._c, rw.w)) AS _shared FROM t JOIN ({words}) rw USING (_r) GROUP BY 1"
+    bare = f"regexp_replace(_r, '{PUNCT_CLASS}+', '', 'g')"
+    joined = (f"WITH t AS MATERIALIZED ({texts}) SELECT *, {bare} AS _bare, {_district_mismatch(ref, '_a')} AS _dm "
+              f"FROM t LEFT JOIN ({keyword}) USING (id) LEFT JOIN ({shared}) USING (id)")
     boiler = f"_bare IN ({', '.join(quote(b) for b in sorted(BOILERPLATE))})"
-    # Some CJK bigram of the reply, not a stop bigram, occurs in the content (see the module's docstring).
-    shared = "coalesce(list_bool_or(list_transform(_bg, lambda w: contains(_c, w))), false)"
     flags = {
         "q_missing_place": "district IS NULL",
         "q_missing_category": "category IS NULL",
         "q_missing_address": f"regexp_full_match(_a, '{SPACE_CLASS}*')",
-        "q_content_short": f"length(translate(_c, {quote(PUNCT_CHARS)}, '')) < {MIN_CONTENT_CHARS}",
+        "q_content_short": f"length(regexp_replace(_c, '{PUNCT_CLASS}+', '', 'g')) < {MIN_CONTENT_CHARS}",
         "q_district_mismatch": "_dm",
-        "q_category_mismatch": "_cm",
+        "q_category_mismatch": "_hit IS NOT NULL AND NOT _hit",
         "r_missing": "_replied AND _bare = ''",
         "r_short": f"_replied AND _bare <> '' AND length(_bare) < {MIN_REPLY_CHARS}",
         "r_boilerplate": f"_replied AND _bare <> '' AND {boiler}",
-        "r_off_topic": f"_replied AND _bare <> '' AND NOT ({boiler}) AND NOT {shared}",
+        "r_off_topic": f"_replied AND _bare <> '' AND NOT ({boiler}) AND NOT coalesce(_shared, false)",
     }
     assert tuple(flags) == FLAGS
     derived = ", ".join(f"{sql} AS {name}" for name, sql in flags.items())
-    return (f"SELECT * EXCLUDE (_c, _r, _a, _replied, _bare, _dm, _cm, _bg, _kw_category, _kw_words), length(_c) AS content_len, "
-            f"length(_r) AS reply_len, {derived} FROM ({step})")
+    return (f"SELECT * EXCLUDE (_c, _r, _a, _replied, _bare, _dm, _hit, _shared), length(_c) AS content_len, "
+            f"length(_r) AS reply_len, {derived} FROM ({joined})")

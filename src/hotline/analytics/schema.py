@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 1
+from hotline.analytics.bits import COLUMNS as BITS
+from hotline.analytics.derived import COLUMNS as DERIVED
+
+SCHEMA_VERSION = 2  # 2: columns derived from events (derived.py), packed conditions (bits.py), call slots
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,8 @@ WORK_ORDERS = CopiedTable(
         ("q_missing_place", "BOOLEAN"), ("q_missing_category", "BOOLEAN"), ("q_missing_address", "BOOLEAN"),
         ("q_content_short", "BOOLEAN"), ("q_district_mismatch", "BOOLEAN"), ("q_category_mismatch", "BOOLEAN"),
         ("r_missing", "BOOLEAN"), ("r_short", "BOOLEAN"), ("r_boilerplate", "BOOLEAN"), ("r_off_topic", "BOOLEAN"),
-    ),
+    ) + DERIVED + BITS,  # from the order's events (derived.py); packed conditions (bits.py)
+
 )
 
 TABLES: tuple[CopiedTable, ...] = (
@@ -60,7 +64,7 @@ TABLES: tuple[CopiedTable, ...] = (
         ("id", "BIGINT"), ("caller", "VARCHAR"), ("queued_at", "TIMESTAMP"), ("wait_seconds", "INTEGER"),
         ("answered", "BOOLEAN"), ("talk_seconds", "INTEGER"), ("agent", "VARCHAR"), ("order_id", "BIGINT"),
         ("called_back_at", "TIMESTAMP"),
-    ), "append"),
+    ), "append", extra=(("slot", "UTINYINT"), ("weekday", "UTINYINT"))),
     CopiedTable("agent_shifts", (
         ("id", "BIGINT"), ("agent", "VARCHAR"), ("start_at", "TIMESTAMP"), ("end_at", "TIMESTAMP"),
     ), "append"),

@@ -50,6 +50,12 @@ class StoreSource:
         """Close the connection."""
         self._connection.close()
 
+    def __enter__(self) -> StoreSource:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 def select_columns(table: CopiedTable) -> str:
     """The store columns the copy reads, plus the order texts the quality checks need."""
@@ -64,3 +70,33 @@ def literal(value: int | datetime) -> str:
     if isinstance(value, datetime):
         return "'" + value.strftime("%Y-%m-%d %H:%M:%S") + "'"
     return str(int(value))
+
+
+def normalise(batch: pa.Table) -> pa.Table:
+    """The pulled rows with all-NULL columns typed as text."""
+    # A column that is all NULL in a pull comes back typed as integers; as text it casts to anything.
+    for i, field in enumerate(batch.schema):
+        column = batch.column(i)
+        if column.null_count == len(column) and not pa.types.is_string(field.type):
+            batch = batch.set_column(i, field.name, pa.nulls(len(column), pa.string()))
+    return batch
+
+
+def concat(parts: list[pa.Table]) -> pa.Table:
+    """One table from several pulls; a column all NULL in one pull takes its type from another."""
+    parts = [p for p in parts if p.num_rows]
+    if not parts:
+        return pa.table({"id": pa.array([], pa.int64())})
+    types = {}
+    for part in parts:
+        for field, column in zip(part.schema, part.columns, strict=True):
+            if column.null_count < len(column):
+                types.setdefault(field.name, field.type)
+    fixed = []
+    for part in parts:
+        for i, field in enumerate(part.schema):
+            column = part.column(i)
+            if column.null_count == len(column):
+                part = part.set_column(i, field.name, pa.nulls(len(column), types.get(field.name, pa.string())))
+        fixed.append(part)
+    return pa.concat_tables(fixed, promote_options="permissive")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from hotline.analytics import calls as calls_module
 from hotline.analytics import efficiency as eff
+from hotline.analytics.bits import QUAL, any_bit
 from hotline.analytics.common import Context
 from hotline.analytics.filters import Filters
 from hotline.analytics.metrics import change, composite, ratio
 from hotline.analytics.quality import REGISTRATION_FLAGS, REPLY_FLAGS
+from hotline.analytics.rollups import SUMS, half_hours
 
 # Figures whose changes make headlines: (key, label zh, label en, higher is better).
 HEADLINES = (
@@ -27,23 +27,38 @@ HEADLINES = (
 )
 
 
-def period_figures(ctx: Context, filters: Filters) -> dict:
-    """The key figures of one period (pure arithmetic over a few aggregate queries)."""
-    where, params = filters.where()
-    select = ", ".join(f"{sql} AS {name}" for name, sql, _ in eff.PARTS)
-    flags = ", ".join(
-        f"count(*) FILTER (WHERE {' OR '.join('o.' + f for f in group)}) AS {name}"
-        for name, group in (("registration_issues", REGISTRATION_FLAGS), ("reply_issues", REPLY_FLAGS)))
-    now_params = [ctx.now for _, _, n in eff.PARTS for _ in range(n)]
-    parts = ctx.engine.dicts(
-        f"SELECT {select}, count(*) FILTER (WHERE o.closed_directly) AS closed_directly, {flags} "
-        f"FROM work_orders o WHERE {where}", now_params + params)[0]
-    events = eff._event_parts(replace(ctx, filters=filters))
-    parts["dispatches"] = sum(d for d, _ in events.values())
-    parts["returns"] = sum(r for _, r in events.values())
+def period_parts(ctx: Context, periods: list[Filters]) -> list[tuple[dict, dict]]:
+    """(order parts, call parts) of each period: two statements, each one UNION ALL over the periods."""
+    issues = ", ".join(f"count(*) FILTER (WHERE {any_bit('o.q_bits', QUAL, group)}) AS {name}"
+                       for name, group in (("registration_issues", REGISTRATION_FLAGS), ("reply_issues", REPLY_FLAGS)))
+    order_sql, order_params, call_sql, call_params = [], [], [], []
+    for i, filters in enumerate(periods):
+        where, params = filters.where()
+        # The per-order event counters (see efficiency._event_parts) stand in for a join with the events.
+        order_sql.append(
+            f"SELECT {i} AS period, {eff.GROUP_PARTS}, count(*) FILTER (WHERE o.closed_directly) AS closed_directly, "
+            f"{issues}, coalesce(sum(o.ev_dispatches), 0) AS dispatches, coalesce(sum(o.ev_returns), 0) AS returns "
+            f"FROM work_orders o WHERE {where} GROUP BY o.eff_bits")
+        order_params += [ctx.now] * 4 + params
+        halves, halves_params = half_hours(filters.created_from, filters.created_to)  # rollups.py
+        call_sql.append(f"SELECT {i} AS period, {SUMS} FROM ({halves})")
+        call_params += halves_params
+    groups: dict[int, list[dict]] = {i: [] for i in range(len(periods))}
+    for row in ctx.engine.dicts(" UNION ALL ".join(order_sql), order_params):
+        groups[row["period"]].append(row)
+    calls = {r["period"]: r for r in ctx.engine.dicts(" UNION ALL ".join(call_sql), call_params)}
+    out = []
+    for i in range(len(periods)):
+        parts = eff.parts_of(groups[i])
+        for name in ("closed_directly", "registration_issues", "reply_issues", "dispatches", "returns"):
+            parts[name] = int(sum(g[name] for g in groups[i]))
+        out.append((parts, calls[i]))
+    return out
+
+
+def period_figures(filters: Filters, parts: dict, call_parts: dict) -> dict:
+    """The key figures of one period from its parts (pure arithmetic)."""
     figures = eff.figures(parts)
-    window, call_params = filters.window_sql("queued_at")
-    call_parts = ctx.engine.dicts(f"SELECT {', '.join(calls_module.PARTS)} FROM call_records WHERE {window}", call_params)[0]
     calls = calls_module.figures(call_parts)
     rates = {k: figures[f"{k}_rate"]["rate"] for k in ("response", "resolution", "satisfaction")}
     return {
@@ -65,11 +80,11 @@ def period_figures(ctx: Context, filters: Filters) -> dict:
 
 def summary(ctx: Context) -> dict:
     """The summary module: this period, the previous one, the same one last year, and what changed most."""
-    current = period_figures(ctx, ctx.filters)
-    others = {}
-    for key, kind in (("previous_period", "previous"), ("year_ago", "year_ago")):
-        shifted = ctx.filters.shifted(kind)
-        others[key] = period_figures(ctx, shifted) if shifted else None
+    shifted = {key: ctx.filters.shifted(kind) for key, kind in (("previous_period", "previous"), ("year_ago", "year_ago"))}
+    periods = [ctx.filters] + [f for f in shifted.values() if f is not None]
+    figures = [period_figures(f, *parts) for f, parts in zip(periods, period_parts(ctx, periods), strict=True)]
+    current, rest = figures[0], iter(figures[1:])
+    others = {key: (next(rest) if f is not None else None) for key, f in shifted.items()}
     return {
         "total": current["orders"],
         "drill": current["drill"],
