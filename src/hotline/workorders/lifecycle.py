@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from hotline.errors import Conflict, InvalidInput
 from hotline.workorders.domain import OPEN_STATUSES, Action, Satisfaction, Status
+from hotline.workorders.intake import refuse_control_characters
 
 MAX_EXTENSION_DAYS = 30
 
@@ -103,9 +104,7 @@ def _text(params: dict[str, Any], name: str, limit: int = 2000) -> str:
         raise InvalidInput(f"'{name}' is required and must be non-empty text", field=name)
     if len(value) > limit:
         raise InvalidInput(f"'{name}' is longer than {limit} characters", field=name)
-    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
-        raise InvalidInput(f"'{name}' contains control characters", field=name)
-    return value.strip()
+    return refuse_control_characters(value, name).strip()
 
 
 def _dispatch(state, params, at, deadlines):
