@@ -126,7 +126,21 @@ def read_pack(name_or_path: str | Path) -> CityPack:
     return pack
 
 
+# Column widths of the store (PostgreSQL enforces them; SQLite would silently keep longer text).
+WIDTHS = {
+    "regions": {"code": 20, "name": 64},
+    "categories": {"code": 16, "name": 64, "name_en": 96},
+    "departments": {"code": 32, "name": 96, "name_en": 128},
+}
+
+
 def _check(pack: CityPack) -> None:
+    for name, widths in WIDTHS.items():
+        for row in getattr(pack, name):
+            for column, width in widths.items():
+                if len(row.get(column) or "") > width:
+                    raise InvalidInput(f"{name}.csv: {row['code']}: {column} is longer than {width} characters",
+                                       field=f"{name}.csv")
     for name, rows in (("regions", pack.regions), ("categories", pack.categories), ("departments", pack.departments)):
         codes = [r["code"] for r in rows]
         if len(codes) != len(set(codes)) or "" in codes:
