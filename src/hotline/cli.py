@@ -40,9 +40,10 @@ def _fail(error: DomainError) -> None:
 
 
 def _platform(db: str | None):
+    """The platform for a one-off command: without the analysis copy, whose DuckDB file the server owns."""
     from hotline.platform import build_platform
 
-    return build_platform(settings_for(db))
+    return build_platform(settings_for(db).model_copy(update={"analytics_enabled": False}))
 
 
 @app.command()

@@ -15,10 +15,9 @@ DbOption = Annotated[str | None, typer.Option("--db", help="store URL (default: 
 
 
 def _platform(db: str | None):
-    from hotline.config import Settings
-    from hotline.platform import build_platform
+    from hotline.cli import _platform as platform_for_command
 
-    return build_platform(Settings(database_url=db) if db else Settings())
+    return platform_for_command(db)
 
 
 @forecast_app.callback()
