@@ -6,10 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -19,6 +15,8 @@ from hotline.config import Settings
 from hotline.platform import build_platform
 from hotline.reference.citypack import load_pack
 from hotline.store import migrate
+
+from ..serving import start_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -46,12 +44,6 @@ def _prepare_store(db: str) -> None:
     for name, (role, department) in USERS.items():
         platform.users.add(name, role, PASSWORD, department)
     platform.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:
@@ -85,21 +77,8 @@ def server(tmp_path_factory):
     env = os.environ | {"HOTLINE_DATABASE_URL": db, "HOTLINE_SECRET_KEY": "b" * 40, "HOTLINE_ENVIRONMENT": "test",
                         "HOTLINE_ARGON2_MEMORY_KIB": "1024", "HOTLINE_ARGON2_TIME_COST": "1"}
     _prepare_store(db)
-    port = _free_port()
     log = open(tmp_path_factory.getbasetemp() / "serve.log", "wb")
-    process = subprocess.Popen([sys.executable, "-m", "hotline", "serve", "--port", str(port)], env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/api/v1/health").status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("hotline serve did not come up; see " + log.name)
+    process, base = start_server(env, log)
     served = Server(base)
     _seed(served)
     yield served

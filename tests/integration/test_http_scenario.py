@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,6 +10,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from ..serving import start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "tests" / "data" / "tinycity"
@@ -23,12 +24,6 @@ ROLES = {"ct": ("call_taker", None), "dp": ("dispatcher", None), "hd": ("handler
 def hotline(*args: str, env: dict) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "hotline", *args], env=env, capture_output=True, text=True,
                           check=False, timeout=120)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -44,20 +39,8 @@ def server(tmp_path_factory):
         assert result.returncode == 0, result.stderr
     bad = hotline("user", "add", "x1", "--role", "handler", "--password", PASSWORD, env=env)
     assert bad.returncode == 2 and "department" in bad.stderr
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "hotline", "serve", "--port", str(port)], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/api/v1/health").status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("hotline serve did not come up: " + process.stdout.read().decode())
+    log = open(tmp_path_factory.getbasetemp() / "scenario-serve.log", "wb")
+    process, base = start_server(env, log)
     tokens = {}
     for name in ROLES:
         response = httpx.post(f"{base}/api/v1/auth/token", data={"username": name, "password": PASSWORD})
@@ -65,6 +48,7 @@ def server(tmp_path_factory):
     yield base, tokens
     process.terminate()
     process.wait(timeout=10)
+    log.close()
 
 
 def test_every_path_over_http(server):
