@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, one after the other, each writing its JSON under bench/.
 
-    python bench/run.py [--orders 10000000] [--only simulate,analytics,foresight,nlp]
+    python bench/run.py [--orders 10000000] [--only simulate,analytics,foresight,nlp,pages]
 
 The simulator's benchmark builds (and times) a fresh store of its own; the others share one simulated
 store kept under bench/work/ (built once per size, reused afterwards: it is big).
@@ -17,7 +17,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "work"
-STEPS = ("simulate", "analytics", "foresight", "nlp")
+STEPS = ("simulate", "analytics", "foresight", "nlp", "pages")
 
 
 def sh(*args: str) -> None:
@@ -61,6 +61,9 @@ def main() -> None:
         sh(python, str(HERE / "foresight_bench.py"), "--db", shared_store(args.orders))
     if "nlp" in steps:
         sh(python, str(HERE / "nlp_bench.py"))
+    if "pages" in steps:  # serves the same analysis copy as the analytics step (built there, or on start-up)
+        sh(python, str(HERE / "pages_bench.py"), "--store", shared_store(args.orders),
+           "--copy", str(WORK / f"copy-{args.orders}.duckdb"), "--label", f"{args.orders // 1_000_000}M")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,9 @@ def start_server(env: dict, output, wait_seconds: float = 60) -> tuple[subproces
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
+        if process.poll() is not None:  # it failed on start-up: say so now, not after the whole wait
+            pytest.fail(f"hotline serve exited with code {process.returncode} before answering "
+                        f"(output: {getattr(output, 'name', output)})")
         try:
             if httpx.get(f"{base}/api/v1/health").status_code == 200:
                 return process, base

@@ -21,7 +21,7 @@ def test_each_role_signs_in_to_its_own_page(open_as, server, user):
         assert [a.get_attribute("data-menu") for a in page.query_selector_all("nav.menu a")] == MENU[user]
         page.wait_for_timeout(600)
     else:
-        page.wait_for_selector("#stage[data-ready=yes]")
+        page.wait_for_selector("body[data-ready=yes]", state="attached")
     watched.shot(f"landing-{user}")
     assert watched.problems() == []
 

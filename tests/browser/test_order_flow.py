@@ -119,3 +119,21 @@ def test_a_supervisor_sends_a_supervision_notice_on_an_open_order(open_as, serve
     page.click("article.order form[data-action=supervise] button[type=submit]")
     page.wait_for_selector("ol.timeline li[data-action=supervise]")
     assert server.get("an", f"/api/v1/orders/{order['number']}").json()["supervision_count"] == 1
+
+
+def test_a_call_taker_closes_directly_with_a_knowledge_base_answer(open_as, server):
+    article = server.post("sv", "/api/v1/kb/articles", title="居民供暖费缴纳",
+                          body="居民供暖费可在所在社区服务中心或供热公司营业厅缴纳，也可通过网上缴纳。")
+    intake = open_as("ct", "/console/intake")
+    page = intake.page
+    page.wait_for_selector("#intake-form")
+    page.fill("#f-citizen_phone", "13912340000")
+    page.fill("#f-content", "请问居民供暖费在哪里缴纳")
+    page.locator("#kb .kb-item", has_text="居民供暖费缴纳").locator("button").click()
+    page.wait_for_selector("#toast:not(.hidden)")
+    number = page.inner_text("#toast").split()[-1]
+    order = server.get("an", f"/api/v1/orders/{number}").json()
+    assert order["status"] == "closed" and order["closed_directly"] is True and "供热公司" in order["reply"]
+    close = server.get("an", f"/api/v1/orders/{number}/events").json()["items"][-1]
+    assert close["action"] == "close" and close["changes"]["article_id"] == article["id"]
+    assert intake.problems() == []

@@ -17,7 +17,7 @@ def _analytics_served(server) -> bool:
 def test_big_screen_draws_every_panel_readably(open_as, server):
     watched = open_as("an", "/screen", width=1920, height=1080)
     page = watched.page
-    page.wait_for_selector("#stage[data-ready=yes]")
+    page.wait_for_selector("body[data-ready=yes]", state="attached")
     page.wait_for_selector("#map canvas")
     assert int(page.inner_text("#k-intake .s-value").replace(",", "")) >= 10
     assert page.inner_text("#k-calls .s-value") == "12" and page.inner_text("#k-answer .s-value") == "75.0%"
@@ -32,7 +32,7 @@ def test_big_screen_draws_every_panel_readably(open_as, server):
 def test_a_new_order_appears_on_the_big_screen_without_reload(open_as, server):
     watched = open_as("an", "/screen", width=1920, height=1080)
     page = watched.page
-    page.wait_for_selector("#stage[data-ready=yes]")
+    page.wait_for_selector("body[data-ready=yes]", state="attached")
     page.evaluate("window.__sameDocument = true")
     before = int(page.inner_text("#k-intake .s-value").replace(",", ""))
     order = server.new_order("金川路与新华路口红绿灯不亮，电话13900001234", citizen_phone="13900001234")
@@ -47,8 +47,8 @@ def test_a_new_order_appears_on_the_big_screen_without_reload(open_as, server):
 def test_every_analysis_page_draws_its_charts(open_as, server, module):
     watched = open_as("an", f"/analysis/{module}")
     page = watched.page
-    page.wait_for_selector("#results[data-ready]")
-    state = page.get_attribute("#results", "data-ready")
+    page.wait_for_selector("body[data-ready]", state="attached")
+    state = page.get_attribute("body", "data-ready")
     if _analytics_served(server):
         assert state == "yes", page.inner_text("#results")[:300]
         charts = page.query_selector_all("#results .chart")
@@ -66,7 +66,7 @@ def test_a_figure_drills_down_to_its_orders_and_a_table_exports_to_excel(open_as
         pytest.skip("the analysis API is not served yet")
     watched = open_as("an", "/analysis/requests")
     page = watched.page
-    page.wait_for_selector("#results[data-ready=yes]")
+    page.wait_for_selector("body[data-ready=yes]", state="attached")
     with page.expect_download() as download:
         page.click("[data-section=by_category] .export")
     saved = tmp_path / "by_category.xlsx"

@@ -235,10 +235,8 @@ class KnowledgeService:
         """Log that an article was used (read out, sent, attached to an order)."""
         with unit_of_work(self._sessions) as session:
             self._article(session, article_id)
-            use = KbSearch(at=self._clock(), username=actor.username, query=(query or "")[:MAX_QUERY], hits=0,
-                           article_id=article_id, order_id=self._order_id(session, order_number))
-            session.add(use)
-            return use
+            return add_use(session, username=actor.username, article_id=article_id,
+                           order_id=self._order_id(session, order_number), at=self._clock(), query=query)
 
     def import_articles(self, actor: Actor, articles: list[dict[str, Any]]) -> list[KbArticle]:
         """Create many articles in one transaction: all are checked before any is written."""
@@ -263,3 +261,24 @@ class KnowledgeService:
                                              actor=actor.username, changed=["import"], snapshot=snapshot_of(article)))
                 created.append(article)
             return created
+
+
+def usable_article(session: Session, article_id: int, today: date) -> KbArticle:
+    """The article an answer may rest on: known, not archived and valid today; else InvalidInput on 'article_id'."""
+    article = session.get(KbArticle, article_id)
+    if article is None:
+        raise InvalidInput(f"'article_id' {article_id} is not a known knowledge-base article", field="article_id")
+    if article.status != "active":
+        raise InvalidInput(f"'article_id' {article_id} is archived; answer from a current article", field="article_id")
+    if (article.valid_from and article.valid_from > today) or (article.valid_to and article.valid_to < today):
+        raise InvalidInput(f"'article_id' {article_id} is not valid on {today.isoformat()}", field="article_id")
+    return article
+
+
+def add_use(session: Session, *, username: str, article_id: int, order_id: int | None, at: datetime,
+            query: str = "") -> KbSearch:
+    """Add the log row of one use of an article, in the caller's transaction (never commits)."""
+    use = KbSearch(at=at, username=username, query=(query or "")[:MAX_QUERY], hits=0, article_id=article_id,
+                   order_id=order_id)
+    session.add(use)
+    return use

@@ -58,7 +58,7 @@ def list_orders(
 
 @router.get("/{number}")
 def get_order(platform: PlatformDep, actor: CurrentActor, number: str) -> dict:
-    """One order."""
+    """One order, with `allowed_actions`: what the caller may do to it now (every order read carries them)."""
     return _out(platform, actor, platform.orders.get(actor, number))
 
 
@@ -73,7 +73,11 @@ def get_events(platform: PlatformDep, actor: CurrentActor, number: str) -> dict:
 @router.post("/{number}/{action}")
 def act_on_order(platform: PlatformDep, actor: CurrentActor, number: str, action: str,
                  body: Annotated[dict[str, Any] | None, Body()] = None) -> dict:
-    """dispatch, sign, return, extend, approve_extension, deny_extension, reply, callback, close, reopen, supervise, merge."""
+    """dispatch, sign, return, extend, approve_extension, deny_extension, reply, callback, close, reopen, supervise, merge.
+
+    close takes an optional `article_id`: the knowledge-base article the answer rests on (its text is the reply
+    unless one is given); the article must be current, and its use is logged for the knowledge analytics.
+    """
     order = platform.orders.act(actor, number, action, body or {})
     return _out(platform, actor, order)
 

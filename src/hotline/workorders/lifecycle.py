@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from hotline.errors import Conflict, InvalidInput
-from hotline.workorders.domain import OPEN_STATUSES, Action, Satisfaction, Status
+from hotline.workorders.domain import OPEN_STATUSES, ROLE_ACTIONS, Action, Role, Satisfaction, Status
 from hotline.workorders.intake import refuse_control_characters
 
 MAX_EXTENSION_DAYS = 30
@@ -76,16 +76,69 @@ def transition(
     state: OrderState, action: Action, params: dict[str, Any], at: datetime, deadlines: DeadlinePolicy
 ) -> OrderState:
     """The state after `action`, or a Conflict/InvalidInput naming the rule or field refused."""
-    allowed = ALLOWED_FROM.get(action)
-    if allowed is None:
+    if action not in ALLOWED_FROM:
         raise InvalidInput(f"'{action}' is not an action on an existing order", field="action")
+    refusal = _refusal(state, action, at)
+    if refusal is not None:
+        raise refusal
+    return _HANDLERS[action](state, params, at, deadlines)
+
+
+def allowed_actions(state: OrderState, role: Role, at: datetime) -> list[Action]:
+    """The actions `role` may take on the order as it stands at `at`, whatever their parameters.
+
+    The same checks `transition` runs before it looks at the parameters, so the pages show only buttons
+    that can work; a merge still needs an open master order, which only the service can look up.
+    """
+    return [action for action in ALLOWED_FROM
+            if action in ROLE_ACTIONS[role] and _refusal(state, action, at) is None]
+
+
+def _refusal(state: OrderState, action: Action, at: datetime) -> Conflict | None:
+    """Why the order as it stands refuses `action`, parameters aside; None if it is open to it."""
+    allowed = ALLOWED_FROM[action]
     if state.status not in allowed:
         names = ", ".join(sorted(allowed))
-        raise Conflict(
+        return Conflict(
             f"cannot {action} an order that is {state.status}; allowed from: {names}",
             field="status", rule=f"{action}_from_{state.status}",
         )
-    return _HANDLERS[action](state, params, at, deadlines)
+    check = _PRECONDITIONS.get(action)
+    return check(state, at) if check else None
+
+
+def _extend_refusal(state: OrderState, at: datetime) -> Conflict | None:
+    if state.extension_pending_days is not None:
+        return Conflict("an extension request is already waiting for a decision", rule="one_pending_extension")
+    if state.finish_due_at is not None and at > state.finish_due_at:
+        return Conflict("an extension must be requested before the deadline", rule="extend_before_deadline")
+    return None
+
+
+def _decision_refusal(state: OrderState, at: datetime) -> Conflict | None:
+    if state.extension_pending_days is None:
+        return Conflict("there is no extension request to decide", rule="no_pending_extension")
+    return None
+
+
+def _callback_refusal(state: OrderState, at: datetime) -> Conflict | None:
+    # One verdict per reply: a second callback would silently overwrite the first; reopening starts over.
+    if state.callback_at is not None:
+        return Conflict("the citizen has already been called back about this reply", rule="one_callback_per_reply")
+    return None
+
+
+def _close_refusal(state: OrderState, at: datetime) -> Conflict | None:
+    if state.status == Status.REPLIED and state.callback_at is None:
+        return Conflict("a replied order is closed only after the citizen's callback", rule="callback_before_close")
+    return None
+
+
+# Rules on the order's state beyond its status, checked before the parameters.
+_PRECONDITIONS = {
+    Action.EXTEND: _extend_refusal, Action.APPROVE_EXTENSION: _decision_refusal,
+    Action.DENY_EXTENSION: _decision_refusal, Action.CALLBACK: _callback_refusal, Action.CLOSE: _close_refusal,
+}
 
 
 def changed_fields(before: OrderState, after: OrderState) -> dict[str, tuple[Any, Any]]:
@@ -139,16 +192,10 @@ def _extend(state, params, at, deadlines):
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
         raise InvalidInput(f"'days' must be a whole number from 1 to {MAX_EXTENSION_DAYS}", field="days")
     reason = _text(params, "reason", 500)
-    if state.extension_pending_days is not None:
-        raise Conflict("an extension request is already waiting for a decision", rule="one_pending_extension")
-    if state.finish_due_at is not None and at > state.finish_due_at:
-        raise Conflict("an extension must be requested before the deadline", rule="extend_before_deadline")
     return replace(state, extension_pending_days=days, extension_reason=reason)
 
 
 def _approve_extension(state, params, at, deadlines):
-    if state.extension_pending_days is None:
-        raise Conflict("there is no extension request to decide", rule="no_pending_extension")
     days = state.extension_pending_days
     due = deadlines.extend(state.finish_due_at, days) if state.finish_due_at else None
     return replace(
@@ -157,8 +204,6 @@ def _approve_extension(state, params, at, deadlines):
 
 
 def _deny_extension(state, params, at, deadlines):
-    if state.extension_pending_days is None:
-        raise Conflict("there is no extension request to decide", rule="no_pending_extension")
     return replace(state, extension_pending_days=None)
 
 
@@ -183,8 +228,6 @@ def _close(state, params, at, deadlines):
         if not isinstance(answer, str):
             raise InvalidInput("'reply' must be text", field="reply")
         return replace(state, status=Status.CLOSED, closed_at=at, closed_directly=True, reply=answer or state.reply)
-    if state.callback_at is None:
-        raise Conflict("a replied order is closed only after the citizen's callback", rule="callback_before_close")
     return replace(state, status=Status.CLOSED, closed_at=at)
 
 

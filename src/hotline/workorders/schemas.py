@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hotline.reference.lookup import Snapshot
 from hotline.users.actor import Actor
 from hotline.workorders.domain import mask_phone
-from hotline.workorders.lifecycle import is_overdue
+from hotline.workorders.lifecycle import allowed_actions, is_overdue
 from hotline.workorders.models import OrderEvent, WorkOrder
 from hotline.workorders.service import state_of
 
@@ -31,12 +31,14 @@ def iso(value: datetime | None, zone: ZoneInfo) -> str | None:
 
 
 def order_out(order: WorkOrder, actor: Actor, snap: Snapshot, zone: ZoneInfo, now: datetime) -> dict:
-    """An order as JSON for this actor: phone masked unless the role may see it."""
+    """An order as JSON for this actor: phone masked unless the role may see it, and what it may do now."""
     out = {name: getattr(order, name) for name in PLAIN_FIELDS}
     out |= {name: iso(getattr(order, name), zone) for name in TIME_FIELDS}
     out["citizen_name"] = order.citizen_name if actor.sees_unmasked_phone else _mask_name(order.citizen_name)
     out["citizen_phone"] = order.citizen_phone if actor.sees_unmasked_phone else mask_phone(order.citizen_phone)
-    out["overdue"] = is_overdue(state_of(order), now)
+    state = state_of(order)
+    out["overdue"] = is_overdue(state, now)
+    out["allowed_actions"] = [str(action) for action in allowed_actions(state, actor.role, now)]
     for name in ("district", "street", "community"):
         out[f"{name}_name"] = snap.name_of("region", getattr(order, name))
     out["category_name"] = snap.name_of("category", order.category)

@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from hotline.clock import Clock
 from hotline.db import unit_of_work
 from hotline.errors import Conflict, InvalidInput, NotFound
+from hotline.knowledge import service as knowledge
 from hotline.reference.lookup import ReferenceCache, Snapshot
 from hotline.users.actor import Actor
 from hotline.workorders import repository
@@ -25,6 +26,7 @@ from hotline.workorders.models import OrderEvent, WorkOrder
 
 # Free-text parameters recorded in the event as said, though they are not fields of the order.
 EVENT_NOTES = ("note", "reason")
+MAX_ROW_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL: a bigger one is refused, not a server error
 
 
 class OrderService:
@@ -107,12 +109,16 @@ class OrderService:
         actor.require(action)
         snap = self._reference.get()
         self._check_references(snap, action, params)
+        article_id = _article_id(params) if action == Action.CLOSE else None
         at = at or self._clock()
         try:
             with unit_of_work(self._sessions) as session:
                 order = self._visible(session, actor, number, lock=True)
                 if action == Action.MERGE:
                     self._check_master(session, actor, order, params)
+                if article_id is not None:
+                    answer = knowledge.usable_article(session, article_id, at.date()).body
+                    params = params if params.get("reply") else params | {"reply": answer}  # the article's answer
                 before = state_of(order)
                 rule = select_rule(snap.sla_rules, order.category, order.category_l1, order.urgency, order.request_type)
                 after = transition(before, action, params, at, SlaDeadlines(rule, snap.calendar))
@@ -122,11 +128,15 @@ class OrderService:
                 order.updated_at = at
                 changes = {name: _jsonable(new) for name, (_, new) in diff.items()}
                 changes |= {k: params[k] for k in EVENT_NOTES if isinstance(params.get(k), str)}
+                if article_id is not None:
+                    changes["article_id"] = article_id
                 repository.add_event(session, OrderEvent(
                     order_id=order.id, at=at, actor=actor.username, actor_role=actor.role, action=action,
                     from_status=before.status, to_status=after.status, department=order.department,
                     changes=changes,
                 ))
+                if article_id is not None:  # so that the knowledge analytics count the closure with an article
+                    knowledge.add_use(session, username=actor.username, article_id=article_id, order_id=order.id, at=at)
         except StaleDataError:
             raise Conflict("the order was changed by someone else meanwhile; reload and try again",
                            rule="concurrent_change") from None
@@ -215,6 +225,16 @@ def state_of(order: WorkOrder) -> OrderState:
     values["status"] = Status(order.status)
     values["co_departments"] = list(order.co_departments or [])
     return OrderState(**values)
+
+
+def _article_id(params: dict[str, Any]) -> int | None:
+    """The knowledge-base article a closing answer rests on, if one is named."""
+    value = params.get("article_id")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ROW_ID:
+        raise InvalidInput("'article_id' must be the id (a whole number) of a knowledge-base article", field="article_id")
+    return value
 
 
 def _jsonable(value: Any) -> Any:

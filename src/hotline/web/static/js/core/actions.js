@@ -1,36 +1,9 @@
-// The actions a role may take on an order now, each with its small form; the server has the final word.
+// The actions the signed-in user may take on an order now, each with its small form. Which actions those are
+// comes with the order from the server (`allowed_actions`), so the rules live in one place: the lifecycle.
 
 import { api, reference } from "./api.js";
 import { label, nameOf, t } from "./i18n.js";
 import { el, errorBox, field, select, toast } from "./ui.js";
-
-// Mirrors of workorders/domain.py and lifecycle.py, used only to show the buttons that can work.
-const ROLE_ACTIONS = {
-  call_taker: ["close", "callback", "merge"],
-  dispatcher: ["dispatch", "merge", "close", "approve_extension", "deny_extension", "reopen", "callback"],
-  handler: ["sign", "return", "extend", "reply"],
-  supervisor: ["supervise", "approve_extension", "deny_extension", "reopen", "callback", "close"],
-  analyst: [],
-  admin: ["dispatch", "sign", "return", "extend", "approve_extension", "deny_extension", "reply", "callback", "close", "reopen", "supervise", "merge"],
-};
-const OPEN = ["registered", "dispatched", "in_progress", "returned", "replied"];
-const ALLOWED_FROM = {
-  dispatch: ["registered", "returned", "dispatched"], sign: ["dispatched"], return: ["dispatched", "in_progress"],
-  extend: ["in_progress"], approve_extension: ["in_progress"], deny_extension: ["in_progress"], reply: ["in_progress"],
-  callback: ["replied"], close: ["registered", "replied"], reopen: ["replied", "closed"], supervise: OPEN, merge: OPEN,
-};
-
-/** The actions `role` may take on `order` as it stands. */
-export function possibleActions(role, order) {
-  return (ROLE_ACTIONS[role] || []).filter((action) => {
-    if (!ALLOWED_FROM[action].includes(order.status)) return false;
-    if (action === "extend") return order.extension_pending_days === null || order.extension_pending_days === undefined;
-    if (action === "approve_extension" || action === "deny_extension") return order.extension_pending_days != null;
-    if (action === "close" && order.status === "replied") return Boolean(order.callback_at);
-    if (action === "callback") return !order.callback_at;
-    return true;
-  });
-}
 
 const text = (name, required = true, rows = 3) =>
   el("textarea", { name, id: "act-" + name, rows, required, maxLength: name === "reason" ? 500 : 2000 });
@@ -72,11 +45,11 @@ function bodyOf(action, form) {
   return body;
 }
 
-/** Buttons for the possible actions; a click opens the action's form, a submit takes it. */
-export function actionBar(role, order, onDone) {
+/** Buttons for the order's allowed actions; a click opens the action's form, a submit takes it. */
+export function actionBar(order, onDone) {
   const holder = el("div.actions", { dataset: { number: order.number } });
   const formSlot = el("div.action-form");
-  const buttons = possibleActions(role, order).map((action) =>
+  const buttons = (order.allowed_actions || []).map((action) =>
     el(`button.act.act-${action}`, { type: "button", dataset: { action }, onclick: () => open(action) }, t("a_" + action)));
   async function open(action) {
     const inputs = await formFor(action, order);

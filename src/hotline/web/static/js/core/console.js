@@ -33,7 +33,7 @@ export function workConsole(titleKey, tabs, { extra = null, side = null } = {}) 
     detail.replaceChildren(el("p.muted", {}, t("loading")));
     try {
       const fresh = await api(`/api/v1/orders/${encodeURIComponent(order.number)}`);
-      const view = await orderView(fresh, who.role, () => refresh());
+      const view = await orderView(fresh, () => refresh());
       const above = extra ? await extra(fresh) : null;
       detail.replaceChildren(...[above, view].filter(Boolean));
       if (window.matchMedia("(max-width: 760px)").matches) detail.scrollIntoView({ behavior: "smooth" });

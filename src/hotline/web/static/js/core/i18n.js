@@ -52,7 +52,7 @@ const WORDS = {
   // intake
   new_order: ["新建工单", "New order"], register_order: ["受理 (Ctrl+Enter)", "Register (Ctrl+Enter)"],
   suggestions: ["智能建议", "Suggestions"], similar_open: ["相似未办结工单（可能重复）", "Similar open orders (possible duplicates)"],
-  kb_articles: ["知识库", "Knowledge base"], close_with_article: ["按此答复直接办结", "Close with this answer"],
+  kb_articles: ["知识库", "Knowledge base"], kb_article: ["知识库文章", "Knowledge-base article"], close_with_article: ["按此答复直接办结", "Close with this answer"],
   registered_as: ["已受理，工单号", "Registered as"], closed_directly: ["已直接办结", "Closed directly"],
   keyboard_hint: ["Tab 切换 · Ctrl+Enter 受理 · Alt+1/2/3 采用建议", "Tab to move · Ctrl+Enter register · Alt+1/2/3 use a suggestion"],
   recent_mine: ["最近受理", "Recently registered"], callbacks_to_make: ["待回访", "Callbacks to make"],

@@ -8,7 +8,7 @@ import { countdown, el, fmtTime, statusBadge } from "./ui.js";
 const CHANGE_NAMES = {
   department: "department", co_departments: "co_departments", reason: "reason", note: "note", reply: "reply",
   satisfaction: "satisfaction", resolved: "resolved", extension_pending_days: "days", extension_days: "days",
-  into: "into", merged_into: "into", status: "status",
+  into: "into", merged_into: "into", status: "status", article_id: "kb_article",
 };
 
 /** The deadline that matters now: signing while dispatched, finishing while in hand. */
@@ -66,8 +66,8 @@ export async function timeline(order) {
       el("div.changes", {}, changesText(event.changes, order)))));
 }
 
-/** The full view of one order for a role; `onChange(order)` after an action. */
-export async function orderView(order, role, onChange) {
+/** The full view of one order for the signed-in user; `onChange(order)` after an action. */
+export async function orderView(order, onChange) {
   const holder = el("article.order", { dataset: { number: order.number, status: order.status } });
   const render = async (current) => {
     holder.dataset.status = current.status;
@@ -75,7 +75,7 @@ export async function orderView(order, role, onChange) {
     holder.replaceChildren(
       el("header.order-head", {}, el("h2", {}, el("a", { href: `/orders/${encodeURIComponent(current.number)}` }, current.number)), statusBadge(current)),
       el("p.content", {}, current.content),
-      actionBar(role, current, async (updated, action) => {
+      actionBar(current, async (updated, action) => {
         await render(updated);
         onChange && onChange(updated, action);
       }),

@@ -126,15 +126,29 @@ export function cityDate(offsetDays = 0) {
   return new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(moment);
 }
 
+/**
+ * Say the page is complete (every chart drawn, every table filled) or why not ("unavailable", "error"):
+ * body[data-ready] for tests, and the performance mark "hotline:ready" of the first full render, whose time
+ * since navigation the page benchmark (bench/pages_bench.py) reads.
+ */
+export function markReady(state = "yes") {
+  document.body.dataset.ready = state;
+  if (state === "yes" && !performance.getEntriesByName("hotline:ready").length) performance.mark("hotline:ready");
+}
+
 /** A date as YYYY-MM-DD in local time. */
 export function isoDate(d) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
+// One formatter per language: toLocaleString builds a new one on every call, the analysis pages' main cost.
+const numberFormats = {};
 export function fmtNumber(value) {
   if (value === null || value === undefined) return "–";
-  if (typeof value === "number") return value.toLocaleString(lang() === "en" ? "en-US" : "zh-CN", { maximumFractionDigits: 2 });
-  return String(value);
+  if (typeof value !== "number") return String(value);
+  const locale = lang() === "en" ? "en-US" : "zh-CN";
+  numberFormats[locale] = numberFormats[locale] || new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
+  return numberFormats[locale].format(value);
 }
 
 export function fmtRate(rate) {

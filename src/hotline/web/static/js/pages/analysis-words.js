@@ -37,4 +37,12 @@ export const KEY_NAMES = {
   articles: ["知识条目", "Articles"], searches: ["知识检索", "Searches"], knowledge_gaps: ["知识缺口", "Knowledge gaps"], stale_articles: ["过期知识", "Stale articles"],
   headlines: ["要点", "Headlines"], figures: ["主要指标", "Key figures"], period: ["本期", "Period"],
   calls_offered: ["呼入量", "Calls offered"], registration_issues: ["登记问题", "Registration issues"], reply_issues: ["答复问题", "Reply issues"],
+  level: ["级别", "Level"], caller: ["来电号码", "Caller"], category_name: ["诉求分类", "Category"], community_name: ["社区", "Community"],
+  answered_within_15s_rate: ["15秒接通率", "Answered within 15 s"], oldest: ["最早", "Oldest"], queued_at: ["来电时间", "Queued at"],
+  start: ["开始", "Start"], wait_seconds: ["等待(秒)", "Wait (s)"], by_age: ["按更新时间", "By age"], expired: ["已失效", "Expired"],
+  hit_rate: ["命中率", "Hit rate"], id: ["编号", "ID"], query: ["检索词", "Query"], title: ["标题", "Title"], updated_at: ["更新时间", "Updated"],
+  use_rate: ["使用率", "Use rate"], users: ["检索人数", "Users"], valid: ["有效", "Valid"], valid_to: ["有效期至", "Valid to"],
+  calls_answered: ["接通量", "Calls answered"], from: ["起", "From"], to: ["止", "To"], good: ["达标", "Good"],
+  registration_issue_rate: ["登记问题率", "Registration issue rate"], reply_issue_rate: ["答复问题率", "Reply issue rate"],
+  text_en: ["英文", "English"], text_zh: ["中文", "Chinese"], weight: ["权重", "Weight"],
 };

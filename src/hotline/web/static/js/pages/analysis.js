@@ -4,7 +4,7 @@
 import { ApiError, api, optional, reference } from "../core/api.js";
 import { barOption, chart, cityMap, lineOption, mapOption, pieOption } from "../core/charts.js";
 import { label, lang, nameOf, t } from "../core/i18n.js";
-import { cityDate, drillHref, el, errorBox, field, fmtNumber, fmtRate, frame, notAvailable, panel, select, setZone, table } from "../core/ui.js";
+import { cityDate, drillHref, el, errorBox, field, fmtNumber, fmtRate, frame, markReady, notAvailable, panel, select, setZone, table } from "../core/ui.js";
 import { KEY_NAMES, SKIP } from "./analysis-words.js";
 
 const NO_CHART = new Set(["alerts", "repeat_callers", "missed_not_called_back", "stale_articles"]);
@@ -24,6 +24,10 @@ const city = await optional("/api/v1/city").catch(() => null);
 setZone(city && city.timezone);
 const defaults = { created_from: cityDate(-29), created_to: cityDate(1) };
 const value = (name) => params.get(name) ?? defaults[name] ?? "";
+// The figures are asked for now, while the form's choices load: the URL already holds every filter.
+const FILTERS = ["created_from", "created_to", "district", "category", "department", "channel", "request_type", "urgency", "status", "group_by"];
+const answer = api(`/api/v1/analytics/${module}`, { query: Object.fromEntries(FILTERS.map((name) => [name, value(name)]).filter(([, v]) => v)) });
+answer.catch(() => {}); // its failure is shown below, once the page is built
 const [categories, regions, departments] = await Promise.all([reference("categories"), reference("regions"), reference("departments")]).catch(() => [[], [], []]);
 const codes = (prefix, list) => list.map((c) => [c, label(prefix, c)]);
 const groups = ["day", "week", "month", "hour", "district", "street", "category_l1", "category", "department", "channel", "request_type", "urgency", "status"];
@@ -158,12 +162,11 @@ async function render(data, into, depth = 0) {
 }
 
 try {
-  const query = Object.fromEntries([...new URLSearchParams(new FormData(form))].filter(([, v]) => v));
-  const data = await api(`/api/v1/analytics/${module}`, { query });
+  const data = await answer;
   results.replaceChildren();
   await render(data, results);
-  results.dataset.ready = "yes";
+  markReady();
 } catch (error) {
   results.replaceChildren(error instanceof ApiError && error.status === 404 ? notAvailable(`/api/v1/analytics/${module}`) : errorBox(error));
-  results.dataset.ready = error instanceof ApiError && error.status === 404 ? "unavailable" : "error";
+  markReady(error instanceof ApiError && error.status === 404 ? "unavailable" : "error");
 }

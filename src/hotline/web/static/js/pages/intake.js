@@ -130,8 +130,8 @@ async function register({ closeWith = null } = {}) {
     const order = await api("/api/v1/orders", { method: "POST", body, headers: { "Idempotency-Key": key } });
     let shown = order;
     if (closeWith) {
-      const reply = closeWith.answer || closeWith.body || closeWith.title;
-      shown = await api(`/api/v1/orders/${encodeURIComponent(order.number)}/close`, { method: "POST", body: { reply, article_id: closeWith.id } });
+      // The server answers with the article's full text and logs its use.
+      shown = await api(`/api/v1/orders/${encodeURIComponent(order.number)}/close`, { method: "POST", body: { article_id: closeWith.id } });
       toast(`${t("closed_directly")} ${order.number}`);
     } else {
       toast(`${t("registered_as")} ${order.number}`);

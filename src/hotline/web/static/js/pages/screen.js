@@ -5,7 +5,7 @@
 import { api, countOrders, liveEvents, optional, reference, requireSession } from "../core/api.js";
 import { barOption, chart, cityMap, mapOption } from "../core/charts.js";
 import { label, lang, setLang, t } from "../core/i18n.js";
-import { cityDate, drillHref, el, fmtNumber, fmtRate, maskText, setZone } from "../core/ui.js";
+import { cityDate, drillHref, el, fmtNumber, fmtRate, markReady, maskText, setZone } from "../core/ui.js";
 
 requireSession();
 const DAY = 86400000;
@@ -107,6 +107,8 @@ function draw(id, option, rows) {
 }
 
 async function requestFigures() {
+  const geography = Promise.all([cityMap(), reference("regions")]); // loads while the figures are computed
+  geography.catch(() => {}); // unused when the map falls back; its failure is reported where it is awaited
   const [data, month] = await Promise.all([
     optional("/api/v1/analytics/requests", { query: { created_from: cityDate(0), created_to: cityDate(1) } }).catch(() => null),
     optional("/api/v1/analytics/requests", { query: { created_from: cityDate(-29), created_to: cityDate(1) } }).catch(() => null)]);
@@ -126,10 +128,10 @@ async function requestFigures() {
   }
   const rows = month?.by_district;
   if (!rows) return mapFallback();
-  const map = await cityMap();
+  const [map, regions] = await geography;
   if (!map) return unavailable("map", "/api/v1/city/map");
   const found = Object.fromEntries(rows.map((r) => [r.key, r]));
-  const districts = (await reference("regions")).filter((r) => r.level === "district");
+  const districts = regions.filter((r) => r.level === "district");
   const shaded = districts.map((d) => ({ code: d.code, name: d.name, value: found[d.code]?.per_10k_residents ?? 0,
     drill: found[d.code]?.drill || { district: d.code, created_from: cityDate(-29) } }));
   draw("map", { ...dark, ...mapOption(shaded, { dark: true, title: t("district_map") }) }, shaded);
@@ -187,10 +189,12 @@ async function ticker() {
   for (const order of latest.items.reverse()) tick(order);
 }
 
-async function refresh() {
-  const overview = await optional("/api/v1/analytics/overview").catch(() => null);
-  await Promise.allSettled([intake(), calls(), orders(overview), requestFigures(), league(), alerts(overview)]);
-  stage.dataset.ready = "yes";
+// Every panel loads at once (those that read the overview wait only for it); `first` adds the ticker's load.
+async function refresh(first = null) {
+  const overview = optional("/api/v1/analytics/overview").catch(() => null);
+  const panels = await Promise.allSettled([first, intake(), calls(), overview.then(orders), requestFigures(), league(), overview.then(alerts)]);
+  panels.filter((p) => p.status === "rejected").forEach((p) => console.error("screen panel failed:", p.reason));
+  markReady(panels.every((p) => p.status === "fulfilled") ? "yes" : "error");
 }
 
 let pending;
@@ -205,7 +209,8 @@ liveEvents((type, event) => {
 }, (state) => liveDot.classList.toggle("off", state !== "open"));
 
 let zoneName = "Asia/Shanghai";
-setInterval(() => (clock.textContent = new Date().toLocaleString(lang() === "en" ? "en-GB" : "zh-CN", { hour12: false, timeZone: zoneName })), 1000);
+const showTime = () => (clock.textContent = new Date().toLocaleString(lang() === "en" ? "en-GB" : "zh-CN", { hour12: false, timeZone: zoneName }));
+setInterval(showTime, 1000);
 setInterval(refresh, 60000);
 const city = await optional("/api/v1/city").catch(() => null);
 if (city) {
@@ -213,5 +218,5 @@ if (city) {
   zoneName = city.timezone || zoneName;
   title.textContent = `${lang() === "en" ? city.name_en || city.name : city.name} · ${t("app")}`;
 }
-await ticker();
-await refresh();
+showTime();
+await refresh(ticker());
