@@ -12,8 +12,6 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.naive_bayes import ComplementNB
 from sklearn.svm import LinearSVC
 
-from hotline.nlp.features import TextFeatures
-
 BLEND_WEIGHTS = (1.0, 0.85, 0.7, 0.55)
 # Weights below this fraction of a class's largest weight are dropped: the model file shrinks ~10x
 # and predictions move by well under a point of accuracy.
@@ -92,9 +90,11 @@ def _sparse(matrix: np.ndarray) -> sp.csr_matrix:
     return sp.csr_matrix(kept)
 
 
-def _svm(matrix: sp.csr_matrix, labels: np.ndarray, c: float, balanced: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    # Few passes suffice: accuracy was flat from 50 iterations on (simulator and hard set), time is not.
-    model = LinearSVC(C=c, class_weight="balanced" if balanced else None, max_iter=50, tol=1e-2)
+def _svm(matrix: sp.csr_matrix, labels: np.ndarray, c: float, balanced: bool,
+         passes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    # A loose tolerance goes with few passes (the store's heads), liblinear's own with many.
+    model = LinearSVC(C=c, class_weight="balanced" if balanced else None, max_iter=passes,
+                      tol=1e-2 if passes <= 50 else 1e-4)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(matrix, labels)
@@ -105,25 +105,28 @@ def _svm(matrix: sp.csr_matrix, labels: np.ndarray, c: float, balanced: bool) ->
 
 
 def fit_head(name: str, matrix: sp.csr_matrix, labels: np.ndarray, c: float = 0.5, balanced: bool = True,
-             holdout: float = 0.1, seed: int = 0, max_svm_rows: int = 20_000) -> Head:
+             holdout: float = 0.1, seed: int = 0, max_svm_rows: int = 20_000, refit_rows: int = 5_000,
+             passes: int = 50) -> Head:
     """Fit a head; a stratified hold-out sets the temperature and the SVM/NB blend.
 
     The SVM's cost grows with rows × classes, so it sees at most `max_svm_rows` rows (every class kept);
-    Complement NB, one pass over the data, sees them all. Small sets are refitted on everything.
+    Complement NB, one pass over the data, sees them all. Sets of up to `refit_rows` rows are refitted on
+    everything once calibrated. `passes` bounds the SVM's iterations: on the store's large, repetitive
+    sets accuracy was flat from 50 on, while small sets of long real messages need it to converge.
     """
     labels = np.asarray(labels, dtype=object).astype(str)
     classes = np.unique(labels)
     if len(classes) == 1:
         return Head(name, classes, sp.csr_matrix((1, matrix.shape[1]), dtype=np.float32), np.zeros(1))
-    fit_idx, cal_idx = _split(labels, holdout, seed)
+    fit_idx, cal_idx = stratified_split(labels, holdout, seed)
     if len(cal_idx) < 20:
-        return _fit(name, matrix, labels, classes, c, balanced, _cap(labels, max_svm_rows, seed))
-    head = _fit(name, matrix[fit_idx], labels[fit_idx], classes, c, balanced,
+        return _fit(name, matrix, labels, classes, c, balanced, passes, _cap(labels, max_svm_rows, seed))
+    head = _fit(name, matrix[fit_idx], labels[fit_idx], classes, c, balanced, passes,
                 _cap(labels[fit_idx], max_svm_rows, seed))
     head.temperature, head.weight = _calibrate(head, matrix[cal_idx], labels[cal_idx])
     head.metrics = _holdout_metrics(head, matrix[cal_idx], labels[cal_idx])
-    if len(labels) <= 5_000:
-        refit = _fit(name, matrix, labels, classes, c, balanced, _cap(labels, max_svm_rows, seed))
+    if len(labels) <= refit_rows:
+        refit = _fit(name, matrix, labels, classes, c, balanced, passes, _cap(labels, max_svm_rows, seed))
         refit.temperature, refit.weight, refit.metrics = head.temperature, head.weight, head.metrics
         head = refit
     return head
@@ -149,11 +152,11 @@ def _holdout_metrics(head: Head, matrix: sp.csr_matrix, labels: np.ndarray) -> d
             "temperature": round(head.temperature, 3), "svm_weight": head.weight}
 
 
-def _fit(name: str, matrix, labels, classes, c, balanced, svm_rows: np.ndarray | None = None) -> Head:
+def _fit(name: str, matrix, labels, classes, c, balanced, passes, svm_rows: np.ndarray | None = None) -> Head:
     if svm_rows is None:
-        seen, coef, intercept = _svm(matrix, labels, c, balanced)
+        seen, coef, intercept = _svm(matrix, labels, c, balanced, passes)
     else:
-        seen, coef, intercept = _svm(matrix[svm_rows], labels[svm_rows], c, balanced)
+        seen, coef, intercept = _svm(matrix[svm_rows], labels[svm_rows], c, balanced, passes)
     # A class missing from this part of the data keeps a row that never wins.
     full_coef = np.zeros((len(classes), matrix.shape[1]), dtype=np.float64)
     full_intercept = np.full(len(classes), -10.0)
@@ -167,7 +170,8 @@ def _fit(name: str, matrix, labels, classes, c, balanced, svm_rows: np.ndarray |
     return Head(name, classes, _sparse(full_coef), full_intercept, nb_log_prob=_sparse(nb_rows * 10.0))
 
 
-def _split(labels: np.ndarray, holdout: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def stratified_split(labels: np.ndarray, holdout: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(kept, held-out) row positions: `holdout` of each class of five or more rows is held out."""
     rng = np.random.default_rng(seed)
     fit_idx, cal_idx = [], []
     for label in np.unique(labels):
@@ -208,10 +212,3 @@ def top_k(head: Head, prob_row: np.ndarray, k: int = 3) -> list[tuple[str, float
     order = np.argsort(-prob_row)[:k]
     return [(str(head.classes[i]), float(prob_row[i])) for i in order]
 
-
-def fit_features_and_head(texts, labels, **options) -> tuple[TextFeatures, Head]:
-    """A feature space and one head for a plain labelled text set (evaluation, tests)."""
-    features = TextFeatures(**{k: v for k, v in options.items() if k in ("max_words", "max_chars", "min_df")})
-    matrix = features.fit_transform(texts)
-    head = fit_head("label", matrix, np.asarray(labels), **{k: v for k, v in options.items() if k in ("c", "balanced")})
-    return features, head

@@ -43,7 +43,7 @@ def train(db: DbOption = None, models: ModelsOption = None,
 @app.command()
 def evaluate(
     input: Annotated[str, typer.Option("--input", help="labelled CSV or XLSX file to score on")],
-    text_col: Annotated[list[str], typer.Option("--text-col", help="text column; repeat to join several")],
+    text_col: Annotated[list[str], typer.Option("--text-col", help="text column; repeat to join several (the first is read as the subject)")],
     label_col: Annotated[str, typer.Option("--label-col", help="label column")],
     train: Annotated[str | None, typer.Option("--train", help="fit on this file (same columns) first")] = None,
     baseline: Annotated[bool, typer.Option(help="with --train: also score the char-TF-IDF + LinearSVC baselines")] = False,

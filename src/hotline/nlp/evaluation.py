@@ -12,13 +12,16 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
 from hotline.errors import InvalidInput
-from hotline.nlp.classifier import fit_features_and_head
+from hotline.nlp.messages import FIELD_SEP, fit_messages
 
 Fitted = Callable[[Sequence[str]], np.ndarray]
 
 
 def read_table(path: str | Path, text_cols: Sequence[str], label_col: str) -> tuple[list[str], np.ndarray]:
-    """(texts, labels) from a CSV or XLSX file; several text columns are joined with '。'."""
+    """(texts, labels) from a CSV or XLSX file; several text columns are joined with FIELD_SEP.
+
+    The separator reads as a space to every model, except ours, which keeps the first column apart.
+    """
     import pandas as pd
 
     path = Path(path)
@@ -37,9 +40,9 @@ def read_table(path: str | Path, text_cols: Sequence[str], label_col: str) -> tu
         raise InvalidInput(f"{path.name} has no column(s) {', '.join(missing)}; it has {', '.join(frame.columns)}",
                            field="text-col" if missing[0] in text_cols else "label-col")
     frame = frame[frame[label_col].notna() & (frame[label_col].str.strip() != "")]
-    texts = frame[list(text_cols)].fillna("").astype(str).agg("。".join, axis=1).tolist()
-    if not texts:
+    if frame.empty:  # checked first: joining the columns of no rows gives a frame, not a list
         raise InvalidInput(f"{path.name} has no labelled rows", field="label-col")
+    texts = frame[list(text_cols)].fillna("").astype(str).agg(FIELD_SEP.join, axis=1).tolist()
     return texts, frame[label_col].str.strip().to_numpy(dtype=object)
 
 
@@ -63,8 +66,7 @@ def scores(truth: Sequence[str], predicted: Sequence[str]) -> dict:
 
 def fit_ours(texts: Sequence[str], labels: np.ndarray) -> Fitted:
     """Our pipeline fitted on a labelled set; returns a predict function."""
-    features, head = fit_features_and_head(texts, labels)
-    return lambda new: head.classes[head.proba(features.transform(new)).argmax(axis=1)]
+    return fit_messages(texts, labels).predict
 
 
 def fit_baseline(texts: Sequence[str], labels: np.ndarray) -> Fitted:

@@ -92,6 +92,11 @@ class Gazetteer:
                         self.typos.setdefault(form[:i] + "?" + form[i + 1:], []).append((form, entry))
         self.lengths = sorted({len(n) for n in self.index}, reverse=True)
         self.typo_lengths = sorted({len(k) for k in self.typos}, reverse=True)
+        # Which characters open a name (or its second character, when the typo is the first one), by
+        # length: most windows of a text are dismissed by one set look-up instead of building keys.
+        self.firsts = {n: {w[0] for w in self.index if len(w) == n} for n in self.lengths}
+        self.typo_firsts = {n: {k[0] for k in self.typos if len(k) == n and k[0] != "?"} for n in self.typo_lengths}
+        self.typo_seconds = {n: {k[1] for k in self.typos if len(k) == n and k[0] == "?"} for n in self.typo_lengths}
 
     @classmethod
     def from_snapshot(cls, snapshot) -> "Gazetteer":
@@ -124,8 +129,9 @@ class Gazetteer:
         taken = [False] * len(text)
         hits = []
         for length in self.lengths:
+            firsts = self.firsts[length]
             for start in range(0, len(text) - length + 1):
-                if taken[start] or taken[start + length - 1]:
+                if text[start] not in firsts or taken[start] or taken[start + length - 1]:
                     continue
                 word = text[start:start + length]
                 entries = self.index.get(word)
@@ -139,11 +145,17 @@ class Gazetteer:
         covered = {i for a, b in spans for i in range(a, b)}
         out = []
         for length in self.typo_lengths:
+            firsts, seconds = self.typo_firsts[length], self.typo_seconds[length]
             for start in range(0, len(text) - length + 1):
+                # A key with the typo past the first character keeps that character, one with the
+                # typo first keeps the second: windows matching neither cannot hit.
+                opens, seconds_only = text[start] in firsts, text[start + 1] in seconds
+                if not (opens or seconds_only):
+                    continue
                 window = text[start:start + length]
                 if any(i in covered for i in range(start, start + length)) or not window.isalpha():
                     continue
-                for i in range(length):
+                for i in range(0 if seconds_only else 1, length if opens else 1):
                     for form, entry in self.typos.get(window[:i] + "?" + window[i + 1:], []):
                         if form != window:
                             out.append((window, entry, (start, start + length)))
