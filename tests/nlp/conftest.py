@@ -29,7 +29,8 @@ ENDINGS = ["，请尽快处理。", "，谢谢。", "，希望有人管管。", 
 def tiny_orders(n: int = 360, seed: int = 3) -> dict[str, list]:
     """Columnar closed orders of the tiny city: department depends on the district for 0102 and 0301."""
     rng = random.Random(seed)
-    data: dict[str, list] = {"text": [], "places": [], "category": [], "request_type": [], "department": []}
+    data: dict[str, list] = {"text": [], "places": [], "category": [], "request_type": [], "department": [],
+                             "district": [], "street": []}
     for i in range(n):
         category = list(TOPICS)[i % len(TOPICS)]
         phrases, department, request_type = TOPICS[category]
@@ -38,6 +39,8 @@ def tiny_orders(n: int = 360, seed: int = 3) -> dict[str, list]:
         text = f"{rng.choice(FILLERS)}我住{name}{community}，{rng.choice(phrases)}{rng.choice(ENDINGS)}"
         data["text"].append(text)
         data["places"].append(f"D{district} S{street}")
+        data["district"].append(district)
+        data["street"].append(street)
         data["category"].append(category)
         data["request_type"].append(request_type)
         data["department"].append(department or f"GOV-{district}")

@@ -9,6 +9,7 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import joblib
 
@@ -32,6 +33,7 @@ class Bundle:
     category_parent: dict[str, str] = field(default_factory=dict)
     summary: dict = field(default_factory=dict)
     format: int = FORMAT
+    router: Any = None  # nlp.routing.DepartmentRouter when trained with places; older files have none
 
 
 class ModelRegistry:

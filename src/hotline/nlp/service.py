@@ -76,15 +76,46 @@ class NlpService:
         tokens = [places[i].tokens() for i in chinese]
         matrix = bundle.features.transform([texts[i] for i in chinese], tokens)
         names, n_words = bundle.features.names, bundle.features.n_word_features
+        probs = {name: head.proba(matrix) for name, head in bundle.heads.items()}
+        routed = bundle.router is not None and "category" in bundle.heads
         for name, head in bundle.heads.items():
-            prob = head.proba(matrix)
+            if name == "department" and routed:
+                continue  # the router answers for the department, below
+            prob = probs[name]
             for row, i in enumerate(chinese):
                 order = np.argsort(-prob[row])[:k]
                 out[i][name] = [self._item(snap, bundle, name, head.classes[c], float(prob[row, c]),
                                            head.explain(matrix.getrow(row), c, names, n_words)) for c in order]
                 if name == "category":
                     out[i]["category_l1"] = self._level1(snap, bundle, head.classes, prob[row], k)
+        if routed:
+            self._route(snap, bundle, matrix, probs, [places[i] for i in chinese], [out[i] for i in chinese], k)
         return out
+
+    @staticmethod
+    def _route(snap: Snapshot, bundle, matrix, probs: dict, places: list, items: list[dict], k: int) -> None:
+        """Department suggestions from the city's dispatch history for the category and place, with the text."""
+        router, category = bundle.router, bundle.heads["category"]
+        text = bundle.heads.get("department")
+        districts, streets = [p.district for p in places], [p.street for p in places]
+        prob = router.proba(category.classes, probs["category"], districts, streets,
+                            text.classes if text else None, probs.get("department"))
+        region_names = {code: r.name for code, r in snap.regions.items()}
+        region_names |= {c: snap.name_of("category", c) for c in category.classes}
+        text_index = {str(c): i for i, c in enumerate(text.classes)} if text else {}
+        names, n_words = bundle.features.names, bundle.features.n_word_features
+        for row, item in enumerate(items):
+            best_category = str(category.classes[int(np.argmax(probs["category"][row]))])
+            suggestions = []
+            for c in np.argsort(-prob[row])[:k]:
+                code = str(router.departments[c])
+                column = text_index.get(code)
+                words = [] if column is None else text.explain(matrix.getrow(row), column, names, n_words)
+                evidence = router.evidence(best_category, districts[row], streets[row], code)
+                suggestions.append({"code": code, "name": snap.name_of("department", code),
+                                    "probability": round(float(prob[row, c]), 4), "words": words,
+                                    "reason": evidence.reason(region_names)})
+            item["department"] = suggestions
 
     @staticmethod
     def _item(snap: Snapshot, bundle, head: str, code: str, probability: float, words: list[str]) -> dict:

@@ -18,12 +18,14 @@ from hotline.nlp.evaluation import evaluate_split, read_table, scores
 from hotline.nlp.features import TextFeatures
 from hotline.nlp.places import Gazetteer
 from hotline.nlp.registry import Bundle, ModelRegistry
+from hotline.nlp.routing import DepartmentRouter, fit_router
 from hotline.nlp.text import add_words
 from hotline.reference.models import Category, Department, Region
 from hotline.workorders.models import WorkOrder
 
 HEADS = ("category", "request_type", "department")
 MIN_PER_CLASS = 3
+ROUTER_HELD_OUT = 20_000  # orders the router's blend is chosen on (at most)
 
 
 def _sessions(sessions_or_url: sessionmaker[Session] | str) -> sessionmaker[Session]:
@@ -40,7 +42,8 @@ def load_closed_orders(sessions: sessionmaker[Session], max_rows: int) -> dict[s
                WorkOrder.request_type, WorkOrder.department)
     query = (select(*columns).where(WorkOrder.status == "closed")
              .order_by(WorkOrder.closed_at.desc()).limit(max_rows))
-    out: dict[str, list] = {"text": [], "places": [], "category": [], "request_type": [], "department": []}
+    out: dict[str, list] = {"text": [], "places": [], "category": [], "request_type": [], "department": [],
+                            "district": [], "street": []}
     with sessions() as session:
         for content, district, street, category, request_type, department in session.execute(query):
             # Only the citizen's words: suggestions are made at intake, before anyone writes a summary.
@@ -49,6 +52,8 @@ def load_closed_orders(sessions: sessionmaker[Session], max_rows: int) -> dict[s
             out["category"].append(category)
             out["request_type"].append(request_type)
             out["department"].append(department)
+            out["district"].append(district)
+            out["street"].append(street)
     return out
 
 
@@ -84,17 +89,37 @@ def train_columns(data: dict[str, list], category_parent: dict[str, str], models
         if keep.sum() < 20 or len(counts) < 2:
             continue
         heads[name] = fit_head(name, matrix[keep], labels[keep].astype(str), seed=seed)
+    router = _router(data, matrix, heads, seed)
     registry = ModelRegistry(models_dir)
     summary = {
         "orders": len(data["text"]), "features": int(matrix.shape[1]),
         "heads": {n: {"classes": len(h.classes), **h.metrics} for n, h in heads.items()},
+        "router": router.metrics if router else None,
         "seconds_features": round(featured - started, 1),
         "seconds_total": round(time.perf_counter() - started, 1),
     }
     bundle = Bundle(version=registry.next_version(), trained_at=datetime.now().isoformat(timespec="seconds"),
-                    features=features, heads=heads, category_parent=category_parent, summary=summary)
+                    features=features, heads=heads, category_parent=category_parent, summary=summary,
+                    router=router)
     path = registry.save(bundle)
     return {"version": bundle.version, "file": str(path), **summary}
+
+
+def _router(data: dict[str, list], matrix, heads: dict[str, Head], seed: int) -> DepartmentRouter | None:
+    """The department router, when the orders carry their place and a category model was trained."""
+    if "district" not in data or "category" not in heads or sum(bool(u) for u in data["department"]) < 20:
+        return None
+    rng = np.random.default_rng(seed)
+    n = len(data["text"])
+    held_out = np.sort(rng.permutation(n)[: min(ROUTER_HELD_OUT, max(n // 10, 10))])
+    # The heads were fitted on these rows too, so their say is a little optimistic here; the history,
+    # which would otherwise be certain of every row, is counted without them (see fit_router).
+    category = heads["category"]
+    department = heads.get("department")
+    rows = matrix[held_out]
+    return fit_router(data, category.classes, category.proba(rows),
+                      department.classes if department else None, department.proba(rows) if department else None,
+                      held_out)
 
 
 def columns_from_table(table) -> dict[str, list]:
@@ -107,6 +132,7 @@ def columns_from_table(table) -> dict[str, list]:
                    for d, s in zip(frame["district"].tolist(), frame["street"].tolist())],
         "category": frame["category"].tolist(), "request_type": frame["request_type"].tolist(),
         "department": frame["department"].tolist(),
+        "district": frame["district"].tolist(), "street": frame["street"].tolist(),
     }
 
 

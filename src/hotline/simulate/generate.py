@@ -128,7 +128,7 @@ def chunks(pack_dir, start: date, days: int, seed: int, scale: float = 1.0, *, o
             if incident.vocabulary in model.vocab_index:
                 group = np.where(inc == j, model.pack.n_cat + model.vocab_index[incident.vocabulary], group)
         address, spoken = tx.addresses(rng, sk["comm"])
-        content, summary = tx.content(rng, group, sk["rtype"], spoken)
+        content, summary = tx.content(rng, group, sk["rtype"], spoken, sk["dept"], sk["cued"])
         cr = calls_mod.simulate_calls(model, rng, first, n_days, sk["created"], sk["channel"], phones, order_ids, carry)
         created_by = np.where(cr["created_by"] >= 0, cr["created_by"], model.actors.desk0 + rng.integers(0, 4, n))
         lc = lifecycle.simulate(model, rng, sk, created_by, is_dup, model.changes, model.actors)

@@ -22,7 +22,7 @@ def articles(model, rng) -> tuple[pa.Table, np.ndarray, np.ndarray]:
         k = int(rng.integers(lo, hi + 1))
         first[ci], count[ci] = len(rows) + 1, k
         for j in range(k):
-            dept = int(model.dispatch_idx[ci, int(rng.integers(len(pack.street_codes))), 0])
+            dept = int(model.catalogue.units[ci, int(rng.integers(len(pack.street_codes))), 0])
             valid_from = model.start - timedelta(days=int(rng.integers(30, 1200)))
             expired = rng.random() < 0.12
             title = kb["titles"][(j + ci) % len(kb["titles"])].format(cat=name, dept=pack.dept_names[dept], year=valid_from.year)

@@ -34,14 +34,14 @@ def _lognormal(rng, median_seconds, sigma, n):
     return (np.asarray(median_seconds) * np.exp(sigma * rng.standard_normal(n))).astype(np.int64)
 
 
-def _pick_dept(model, rng, cat, street, avoid=None):
-    cum = model.dispatch_cum[cat, street]
-    k = (rng.random(len(cat))[:, None] > cum).sum(axis=1)
-    ncand = (cum <= 1.0).sum(axis=1)
-    if avoid is not None:  # a re-dispatch after a return usually goes elsewhere (ping-pong)
-        same = model.dispatch_idx[cat, street, k] == avoid
-        k = np.where(same & (ncand > 1), (k + 1) % np.maximum(ncand, 1), k)
-    return model.dispatch_idx[cat, street, np.minimum(k, ncand - 1)]
+def _misrouted_to(model, rng, cat, street, right):
+    """Another unit of the catalogue's line for (category, street): where a dispatcher's slip goes."""
+    cat_units = model.catalogue.units[cat, street]
+    n_units = model.catalogue.n_units[cat, street]
+    right_at = np.argmax(cat_units == right[:, None], axis=1)
+    k = np.minimum((rng.random(len(cat)) * (n_units - 1)).astype(np.int32), np.maximum(n_units - 2, 0))
+    k += k >= right_at  # skip the right one
+    return cat_units[np.arange(len(cat)), np.minimum(k, n_units - 1)], n_units > 1
 
 
 def simulate(model, rng, sk: dict, created_by: np.ndarray, is_dup: np.ndarray, changes, actors) -> dict:
@@ -69,12 +69,15 @@ def simulate(model, rng, sk: dict, created_by: np.ndarray, is_dup: np.ndarray, c
     morning = (t0 // DAY) * DAY + np.where(hour >= 22, DAY, 0) + int(h["night_dispatch_from_hour"]) * 3600
     night = (hour >= 22) | (hour < int(h["night_dispatch_from_hour"]))
     delay = _lognormal(rng, float(h["dispatch_minutes_median"]) * 60, 0.8, n)
-    d1 = _pick_dept(model, rng, cat, street)
-    d2 = _pick_dept(model, rng, cat, street, avoid=d1)
-    d2 = np.where(rng.random(n) < float(h["redispatch_other_department"]), d2, d1)
-    d3 = _pick_dept(model, rng, cat, street, avoid=d2)
-    r1 = normal & (rng.random(n) < prof["return_rate"][d1])
-    r2 = r1 & (rng.random(n) < prof["return_rate"][d2] * 0.5)
+    # The catalogue names the unit; a few orders first go to another unit of the line, which returns
+    # them, and the centre re-dispatches to the right one. A right unit's own return (address unclear,
+    # "not ours") is refused and the order goes back to it: the order ends where the catalogue says.
+    right = sk["dept"]
+    wrong, can_slip = _misrouted_to(model, rng, cat, street, right)
+    slip = normal & can_slip & (rng.random(n) < float(h["misroute"]))
+    d1 = np.where(slip, wrong, right)
+    r1 = normal & (slip | (rng.random(n) < prof["return_rate"][d1]))
+    r2 = r1 & (rng.random(n) < prof["return_rate"][right] * 0.5)
     used[:, K["dispatch1"]] = normal
     T[:, K["dispatch1"]] = np.where(night, morning + rng.integers(0, 5400, n), t0 + delay)
     for a, b, r in (("return1", "dispatch2", r1), ("return2", "dispatch3", r2)):
@@ -82,7 +85,7 @@ def simulate(model, rng, sk: dict, created_by: np.ndarray, is_dup: np.ndarray, c
         used[:, K[b]] = r
         T[:, K[a]] = T[:, K[a] - 1] + _lognormal(rng, 5 * 3600, 0.9, n)
         T[:, K[b]] = T[:, K[a]] + _lognormal(rng, 50 * 60, 0.9, n)
-    dept = np.where(r2, d3, np.where(r1, d2, d1))
+    dept = right
     last_dispatch = np.where(r2, T[:, K["dispatch3"]], np.where(r1, T[:, K["dispatch2"]], T[:, K["dispatch1"]]))
     speed = prof["speed"][dept]
     sla_sign, sla_value, sla_unit = (x[cat, sk["urgency"], sk["rtype"]] for x in model.sla)
@@ -150,7 +153,7 @@ def simulate(model, rng, sk: dict, created_by: np.ndarray, is_dup: np.ndarray, c
         latest = np.where(used[:, s], T[:, s], latest)
     happened = used & (T < model.horizon)
     return dict(
-        T=T, happened=happened, d1=d1, d2=np.where(r1, d2, d1), dept=dept, ext_k=ext_k, ext_days=ext_days,
+        T=T, happened=happened, d1=d1, d2=np.where(r1, right, d1), dept=dept, ext_k=ext_k, ext_days=ext_days,
         ext_reason=ext_reason, denied=denied, due=(sign_due, finish_due, due_ext), due2=(sign_due2, finish_due2),
         dispatch_times=(T[:, K["dispatch1"]], T[:, K["dispatch2"]], T[:, K["dispatch3"]]),
         sat=sat, resolved=resolved, sat2=sat2, resolved2=resolved2, overdue=overdue,

@@ -15,6 +15,7 @@ from hotline.errors import DomainError
 from hotline.platform import Platform
 from hotline.reference.citypack import resolve_pack_path
 from hotline.simulate.generate import generate
+from hotline.simulate.profile import standing
 from hotline.users.actor import Actor
 from hotline.workorders.domain import Role, Status
 from hotline.workorders.models import WorkOrder
@@ -123,7 +124,8 @@ class LiveTrickle:
             for status, minutes in STEP_AFTER.items():
                 due += session.execute(
                     select(WorkOrder.number, WorkOrder.status, WorkOrder.department, WorkOrder.category,
-                           WorkOrder.category_l1, WorkOrder.district, WorkOrder.street, WorkOrder.callback_at, WorkOrder.satisfaction)
+                           WorkOrder.category_l1, WorkOrder.district, WorkOrder.street, WorkOrder.content,
+                           WorkOrder.callback_at, WorkOrder.satisfaction)
                     .where(WorkOrder.status == status, WorkOrder.updated_at <= now - timedelta(minutes=minutes))
                     .order_by(WorkOrder.updated_at).limit(self._steps)).all()
         self._random.shuffle(due)
@@ -157,13 +159,11 @@ class LiveTrickle:
             orders.act(SUPERVISOR, row.number, "close", {}, at=now)
 
     def _department_for(self, row) -> str:
-        """A department that handles the category: the street's own first, then the district's, then the city's."""
+        """The catalogue's unit for the category and place; among equals, the one the citizen names."""
         snap = self._platform.reference_cache.get()
-        fits = [d for d in snap.departments.values() if d.active and d.kind != "centre"
-                and ({row.category, row.category_l1} & set(d.categories or []))]
-        for place in (row.street, row.district, None):
-            pool = [d for d in fits if d.region == place]
-            if pool:
-                break
-        pool = pool or fits or [d for d in snap.departments.values() if d.kind == "centre"]
-        return self._random.choice(sorted(pool, key=lambda d: d.code)).code
+        units = sorted((d for d in snap.departments.values() if d.active), key=lambda d: d.code)
+        ranked = standing(row.category or "", row.category_l1 or "", row.street, row.district,
+                          [(d.kind, d.region or "", set(d.categories or [])) for d in units])
+        leads = [units[i] for i, weight in ranked if weight == ranked[0][1]]
+        named = [d for d in leads if any(name in (row.content or "") for name in [d.name, *(d.aliases or [])])]
+        return (named or leads)[0].code

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from hotline.simulate import incidents as incidents_mod
-from hotline.simulate.profile import CHANNELS, REQUEST_TYPES, department_profiles, dispatch_table, load_pack, sla_table
+from hotline.simulate.profile import CHANNELS, REQUEST_TYPES, department_profiles, dispatch_catalogue, load_pack, sla_table
 from hotline.simulate.texts import Texts
 from hotline.simulate.timeaxis import DAY, TimeAxis, day_number, in_season, monthly_curve
 
@@ -51,7 +51,7 @@ class Model:
         self.channel_p /= self.channel_p.sum()
         hours = sim["hours"]
         self.hour_p = {k: np.asarray(v, float) / sum(v) for k, v in hours.items()}
-        self.dispatch_idx, self.dispatch_cum = dispatch_table(pack)
+        self.catalogue = dispatch_catalogue(pack)
         self.sla = sla_table(pack)
         self.dept = department_profiles(pack, seed)
         self.incidents = incidents_mod.plan(pack, start, self.end, seed, scale, self.base_rate, self.cat_comm)
@@ -87,7 +87,7 @@ def _seconds_in_day(rng, n: int, hour_p: np.ndarray) -> np.ndarray:
 
 
 def skeleton(model: Model, rng: np.random.Generator, first: date, n_days: int) -> dict[str, np.ndarray]:
-    """Orders created on the given days: time, category, place, channel, type, incident."""
+    """Orders created on the given days: time, category, place, channel, type, incident, unit."""
     pack, axis = model.pack, model.axis
     lam = model.expected_rates(first, n_days)
     counts = rng.poisson(lam)
@@ -148,4 +148,11 @@ def skeleton(model: Model, rng: np.random.Generator, first: date, n_days: int) -
         if inc.start_hour is not None:
             burst |= out["incident"] == k
     out["urgency"] = np.where(burst & (urg == 0), 1, urg).astype(np.int8)
+    # The responsible unit, by the catalogue; among units of equal standing the citizen's words
+    # (a cue in the text) decide, so it is drawn here, before the text is written.
+    street = pack.comm_street[out["comm"]]
+    n_lead = model.catalogue.n_lead[ci, street]
+    lead = np.minimum((rng.random(n) * n_lead).astype(np.int32), n_lead - 1)
+    out["dept"] = model.catalogue.units[ci, street, lead]
+    out["cued"] = n_lead > 1
     return out

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import csv
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,15 +10,12 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from hotline.reference.citypack import read_pack
+
 REQUEST_TYPES = ("consult", "help", "complaint", "report", "suggestion", "praise")
 URGENCIES = ("normal", "urgent", "critical")
 CHANNELS = ("phone", "web", "app", "wechat", "grid", "open311", "email")
 SATISFACTION = ("satisfied", "basic", "dissatisfied")
-
-
-def _csv(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
 
 
 def _merge(base: dict, extra: dict) -> dict:
@@ -69,6 +65,7 @@ class Pack:
     dept_kinds: list[str]
     dept_regions: list[str]
     dept_cats: list[set[str]]
+    dept_aliases: list[list[str]]
     sla_rows: list[dict]
     holidays: dict = field(default_factory=dict)  # date iso -> (kind, name)
 
@@ -78,106 +75,108 @@ class Pack:
 
 
 def load_pack(pack_dir: str | Path, overrides: dict | None = None) -> Pack:
-    """Read a city pack folder (regions, categories, departments, SLA, simulation and phrases)."""
-    root = Path(pack_dir)
-    city = yaml.safe_load((root / "city.yaml").read_text(encoding="utf-8")) or {}
+    """Read a city pack folder (checked by the platform's own reader) plus simulation and phrases."""
+    checked = read_pack(pack_dir)
+    root = checked.path
     sim = _merge(yaml.safe_load((root / "simulation.yaml").read_text(encoding="utf-8")), overrides or {})
     phrases = yaml.safe_load((root / "phrases.yaml").read_text(encoding="utf-8"))
-    cats = [r for r in _csv(root / "categories.csv") if str(r["level"]).strip() == "2"]
-    cats = [r for r in cats if r["code"] in sim["categories"]]
-    regions = _csv(root / "regions.csv")
-    by_code = {r["code"]: r for r in regions}
-    districts = [r for r in regions if r["level"] == "district"]
-    streets = [r for r in regions if r["level"] == "street"]
-    comms = [r for r in regions if r["level"] == "community"]
+    cats = [c for c in checked.categories if c["level"] == 2 and c["code"] in sim["categories"]]
+    by_code = {r["code"]: r for r in checked.regions}
+    districts = [r for r in checked.regions if r["level"] == "district"]
+    streets = [r for r in checked.regions if r["level"] == "street"]
+    comms = [r for r in checked.regions if r["level"] == "community"]
     d_index = {r["code"]: i for i, r in enumerate(districts)}
     s_index = {r["code"]: i for i, r in enumerate(streets)}
-
-    def _num(value: str, default: float) -> float:
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            return default
-
     comm_street = np.array([s_index[c["parent"]] for c in comms], dtype=np.int32)
     comm_district = np.array([d_index[by_code[c["parent"]]["parent"]] for c in comms], dtype=np.int32)
-    depts = _csv(root / "departments.csv")
-    holidays = {}
-    if (root / "holidays.csv").exists():
-        holidays = {r["date"]: (r["kind"], r.get("name", "")) for r in _csv(root / "holidays.csv")}
+    depts = checked.departments
     return Pack(
-        path=root, city=city, sim=sim, phrases=phrases,
+        path=root, city=checked.city, sim=sim, phrases=phrases,
         cat_codes=[c["code"] for c in cats], cat_names=[c["name"] for c in cats],
         cat_l1=[c["parent"] for c in cats],
         comm_codes=[c["code"] for c in comms], comm_names=[c["name"] for c in comms],
         comm_street=comm_street, comm_district=comm_district,
-        comm_pop=np.array([_num(c["population"], 1000.0) for c in comms]),
+        # A community without a population counts as a small one rather than vanishing.
+        comm_pop=np.array([float(c["population"] or 1000.0) for c in comms]),
         # Villages (村) are rural; 社区 are urban, whatever the town they belong to.
         comm_rural=np.array([c["name"].endswith("村") or "村委" in c["name"] for c in comms]),
-        comm_lat=np.array([_num(c["lat"], 0.0) for c in comms]),
-        comm_lon=np.array([_num(c["lon"], 0.0) for c in comms]),
+        comm_lat=np.array([c["lat"] or 0.0 for c in comms]),
+        comm_lon=np.array([c["lon"] or 0.0 for c in comms]),
         street_codes=[s["code"] for s in streets], street_names=[s["name"] for s in streets],
         district_codes=[d["code"] for d in districts], district_names=[d["name"] for d in districts],
         dept_codes=[d["code"] for d in depts], dept_names=[d["name"] for d in depts],
         dept_kinds=[d["kind"] for d in depts],
-        dept_regions=[d.get("region") or "" for d in depts],
-        dept_cats=[set(filter(None, (d.get("categories") or "").split("|"))) for d in depts],
-        sla_rows=_csv(root / "sla.csv"), holidays=holidays,
+        dept_regions=[d["region"] or "" for d in depts],
+        dept_cats=[set(d["categories"]) for d in depts],
+        dept_aliases=[list(d["aliases"]) for d in depts],
+        sla_rows=checked.sla,
+        holidays={h["day"].isoformat(): (h["kind"], h["name"]) for h in checked.holidays},
     )
 
 
-def dispatch_table(pack: Pack) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate departments per (category, street) with cumulative weights, padded to a width.
+@dataclass
+class Catalogue:
+    """The dispatch catalogue (派单目录) per (category, street): who is responsible, who else could be.
 
-    A department is a candidate when it handles the category (level 2, or its level 1) and serves
-    the whole city, the street's district or the street itself; closer and more specific duty
-    weighs more, as a dispatch catalogue would route it.
+    `units[c, s]` lists every unit able to handle the category there, best standing first (-1 pads);
+    the first `n_lead[c, s]` share the line: which of them gets an order depends on what the citizen
+    says (the company named, the office asked for). The rest are where a dispatcher's mistake goes.
     """
+
+    units: np.ndarray  # (categories, streets, width) department index, -1 = none
+    n_lead: np.ndarray  # (categories, streets) units of equal standing at the top (>= 1)
+    n_units: np.ndarray  # (categories, streets) units listed (>= 1)
+
+
+def standing(category: str, category_l1: str, street: str | None, district: str | None,
+             units: list[tuple[str, str, set[str]]]) -> list[tuple[int, float]]:
+    """Units (kind, region, categories) that may handle a category in a place, with their standing.
+
+    Standing = (3 for naming the level-2 category, 1 for its level 1) × (3 for a unit of the street,
+    1.6 of the district, 1 city-wide), so a town's own office comes before a city bureau; the centre
+    keeps only what nobody else takes. Best first; units of equal standing at the top are a close
+    case that the citizen's words decide.
+    """
+    out = []
+    for index, (kind, region, cats) in enumerate(units):
+        if kind == "centre" and category != "1503":
+            continue
+        if category in cats:
+            weight = 3.0
+        elif category_l1 in cats:
+            weight = 1.0
+        else:
+            continue
+        if region and region == street:
+            weight *= 3.0
+        elif region and region == district:
+            weight *= 1.6
+        elif region:
+            continue  # serves another district or street
+        out.append((index, weight))
+    if not out:  # nobody named: the centre handles it itself
+        out = [(i, 1.0) for i, (kind, _, _) in enumerate(units) if kind == "centre"][:1] or [(0, 1.0)]
+    return sorted(out, key=lambda unit: (-unit[1], unit[0]))
+
+
+def dispatch_catalogue(pack: Pack) -> Catalogue:
+    """The catalogue of the pack's departments: deterministic per (category, street) but for ties."""
     n_s = len(pack.street_codes)
     street_district = np.zeros(n_s, dtype=np.int32)
-    for c in range(len(pack.comm_codes)):
-        street_district[pack.comm_street[c]] = pack.comm_district[c]
-    table: list[list[list[tuple[int, float]]]] = []
-    width = 1
-    for ci, code in enumerate(pack.cat_codes):
-        row = []
-        for si in range(n_s):
-            s_code, d_code = pack.street_codes[si], pack.district_codes[street_district[si]]
-            cands = []
-            for di, cats in enumerate(pack.dept_cats):
-                kind, region = pack.dept_kinds[di], pack.dept_regions[di]
-                if kind == "centre" and code != "1503":
-                    continue
-                if code in cats:
-                    weight = 3.0
-                elif pack.cat_l1[ci] in cats:
-                    weight = 1.0
-                else:
-                    continue
-                if region == s_code:
-                    weight *= 3.0
-                elif region == d_code:
-                    weight *= 1.6
-                elif region:
-                    continue  # serves another district or street
-                cands.append((di, weight))
-            if not cands:  # nobody named: the centre handles it itself
-                cands = [(i, 1.0) for i, k in enumerate(pack.dept_kinds) if k == "centre"][:1] or [(0, 1.0)]
-            width = max(width, len(cands))
-            row.append(cands)
-        table.append(row)
-    idx = np.zeros((pack.n_cat, n_s, width), dtype=np.int32)
-    cum = np.full((pack.n_cat, n_s, width), 2.0)
-    for ci, row in enumerate(table):
-        for si, cands in enumerate(row):
-            total = sum(w for _, w in cands)
-            acc = 0.0
-            for k, (di, w) in enumerate(cands):
-                acc += w / total
-                idx[ci, si, k] = di
-                cum[ci, si, k] = acc
-            cum[ci, si, len(cands) - 1] = 1.0
-    return idx, cum
+    street_district[pack.comm_street] = pack.comm_district
+    units = list(zip(pack.dept_kinds, pack.dept_regions, pack.dept_cats))
+    rows = [[standing(code, pack.cat_l1[ci], pack.street_codes[si], pack.district_codes[street_district[si]], units)
+             for si in range(n_s)] for ci, code in enumerate(pack.cat_codes)]
+    width = max(len(cell) for row in rows for cell in row)
+    table = np.full((pack.n_cat, n_s, width), -1, dtype=np.int32)
+    n_lead = np.ones((pack.n_cat, n_s), dtype=np.int32)
+    n_units = np.ones((pack.n_cat, n_s), dtype=np.int32)
+    for ci, row in enumerate(rows):
+        for si, ranked in enumerate(row):
+            table[ci, si, : len(ranked)] = [di for di, _ in ranked]
+            n_lead[ci, si] = sum(w == ranked[0][1] for _, w in ranked)
+            n_units[ci, si] = len(ranked)
+    return Catalogue(table, n_lead, n_units)
 
 
 def sla_table(pack: Pack) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -97,6 +97,13 @@ class Texts:
         self.comm_mid = pa.array([s + c for s, c in zip(streets, pack.comm_names)])
         self.comm_name = pa.array(pack.comm_names)
         self.rural = pack.comm_rural
+        # A cue naming the unit meant, for orders where the catalogue has several of equal standing.
+        cues = ph.get("cues") or {}
+        per_unit = []
+        for full, kind, aliases in zip(pack.dept_names, pack.dept_kinds, pack.dept_aliases):
+            templates = cues.get(kind) or cues.get("default") or ["{unit}，"]
+            per_unit.append([template.format(unit=name) for template in templates for name in aliases or [full]])
+        self.cues = Groups(per_unit)
         returns = ph.get("returns") or ["非我单位职责"]
         self.return_reasons = pa.array(returns)
         self.extension_reasons = pa.array(ph.get("extensions") or ["需协调处理"])
@@ -121,8 +128,10 @@ class Texts:
         spoken = pc.choose(pa.array(form, pa.int8()), address, mid, short, self.comm_name.take(pa.array(comm)))
         return address, spoken
 
-    def content(self, rng: np.random.Generator, group: np.ndarray, rtype: np.ndarray, spoken: pa.Array) -> tuple[pa.Array, pa.Array]:
-        """Request text and short title per order; `group` is the category or incident vocabulary."""
+    def content(self, rng: np.random.Generator, group: np.ndarray, rtype: np.ndarray, spoken: pa.Array,
+                unit: np.ndarray, cued: np.ndarray) -> tuple[pa.Array, pa.Array]:
+        """Request text and short title per order; `group` is the category or incident vocabulary, and
+        orders marked `cued` name their unit (the catalogue alone cannot tell it)."""
         n = len(group)
         consult = rtype == 0
         core = pc.if_else(pa.array(consult), self.question.pick(rng, group), self.problem.pick(rng, group))
@@ -133,9 +142,10 @@ class Texts:
         place = pc.if_else(pa.array(with_place), place, "")
         when = pc.if_else(pa.array(consult), "", self.times.pick(rng, zero))
         detail = pc.if_else(pa.array(consult | (rng.random(n) < 0.3)), "", self.details.pick(rng, zero))
+        cue = pc.if_else(pa.array(cued), self.cues.pick(rng, unit), "")
         text = pc.binary_join_element_wise(
             self.openers.pick(rng, rtype), self.fillers.pick(rng, zero), place, when, core, "，",
-            detail, self.asks.pick(rng, rtype), self.endings.pick(rng, zero), "",
+            cue, detail, self.asks.pick(rng, rtype), self.endings.pick(rng, zero), "",
         )
         title = self.summary.pick(rng, group)
         prefix = pc.if_else(pa.array(rng.random(n) < 0.4), self.comm_name_for(spoken), "")
