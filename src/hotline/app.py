@@ -11,6 +11,7 @@ from hotline.analytics.api import router as analytics_router
 from hotline.calls.api import router as calls_router
 from hotline.config import Settings
 from hotline.foresight.api import router as foresight_router
+from hotline.foresight.watch import AlertWatch
 from hotline.knowledge.api import router as kb_router
 from hotline.nlp.api import router as nlp_router
 from hotline.platform import Platform, build_platform
@@ -26,18 +27,25 @@ from hotline.workorders.api import router as orders_router
 def create_app(settings: Settings | None = None, platform: Platform | None = None) -> FastAPI:
     """The FastAPI app over one platform; OpenAPI docs at /docs."""
     platform = platform or build_platform(settings or Settings())
+    interval = platform.settings.alert_scan_interval()
+    watch = AlertWatch(platform, interval) if interval > 0 else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         if platform.analytics is not None:
             platform.analytics.engine.start()  # the first build of a big store takes a while
+        if watch is not None:
+            watch.start()
         yield
+        if watch is not None:
+            watch.stop()
         if platform.analytics is not None:
             platform.analytics.engine.stop()
         platform.close()
 
     app = FastAPI(title="hotline 12345", version=__version__, lifespan=lifespan)
     app.state.platform = platform
+    app.state.alert_watch = watch
     install_error_handlers(app)
     for router in (users_router, orders_router, reference_router, track_router, live_router, calls_router,
                    analytics_router, foresight_router, nlp_router, kb_router):

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     alert_webhook_url: str = Field(
         "", description="URL that receives each new early-warning alert as a JSON POST; empty for none"
     )
+    alert_scan_seconds: float | None = Field(
+        None, ge=0, description="how often the server scans new orders for early warnings (surges, emerging "
+        "problems, hot spots, backlogs), stores and delivers the alerts; 0 turns it off; empty: every 60 s, "
+        "off in the test environment",
+    )
     analytics_enabled: bool = Field(True, description="keep the columnar analysis copy and serve /api/v1/analytics")
     analytics_path: str = Field(
         "", description="DuckDB file of the analysis copy (one server process owns it); ':memory:' keeps it in "
@@ -62,6 +67,12 @@ class Settings(BaseSettings):
             return self.database_url[len("sqlite:///"):] + ".analytics.duckdb"
         database = self.database_url.rsplit("/", 1)[-1].split("?")[0] or "hotline"
         return f"hotline-analytics-{database}.duckdb"
+
+    def alert_scan_interval(self) -> float:
+        """Seconds between the server's early-warning scans; 0 when it does not scan."""
+        if self.alert_scan_seconds is not None:
+            return self.alert_scan_seconds
+        return 0.0 if self.environment == "test" else 60.0
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> "Settings":

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from hotline.calendar import WorkCalendar
-from hotline.foresight.alerts import in_season
+from hotline.foresight.scan_inputs import in_season
 from hotline.foresight.daytypes import day_kinds
 
 JINCHANG = Path(__file__).parents[2] / "src" / "hotline" / "citypacks" / "jinchang"

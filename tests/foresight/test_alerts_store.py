@@ -13,7 +13,10 @@ from fastapi.testclient import TestClient
 from hotline.app import create_app
 from hotline.config import Settings
 from hotline.db import make_engine, make_session_factory
-from hotline.foresight.alerts import AlertService
+from hotline.foresight.alerts import KINDS, AlertService, detect_all
+from hotline.foresight.ledger import Ledger
+from hotline.foresight.queries import orders_frame
+from hotline.foresight.scan_inputs import BACKLOG_COLUMNS, LIGHT_COLUMNS, TEXT_COLUMNS, ScanInputs, gather
 from hotline.foresight.api import router
 from hotline.platform import build_platform
 from hotline.reference.citypack import load_pack
@@ -133,3 +136,17 @@ def test_forecast_staffing_planning_and_topics_over_http(platform):
         bad = client.post("/api/v1/special-topics", headers=headers, json={"month": "2023-07", "title": "x",
                                                                               "lead_department": "NOPE"})
         assert bad.status_code == 422 and bad.json()["field"] == "lead_department"
+
+
+def test_a_scan_over_kept_history_finds_exactly_what_a_scan_over_every_order_finds(platform):
+    start, end = datetime(2023, 8, 1), datetime(2023, 8, 12)
+    calendar = platform.reference_cache.get().calendar
+    heating = AlertService(platform)._city_settings().get("heating_season")
+    kept = gather(platform.engine, calendar, heating, start, end, KINDS)
+    assert Ledger(platform.engine).span()[1] >= date(2023, 7, 31)  # the history before the window is kept
+    columns = tuple(dict.fromkeys(LIGHT_COLUMNS + TEXT_COLUMNS + BACKLOG_COLUMNS))
+    every = orders_frame(platform.engine, datetime(2023, 1, 1), end, columns)
+    whole = ScanInputs(kept.start, kept.end, kept.kinds, kept.season, recent=every, texts=every, backlog=kept.backlog)
+    from_kept, from_every = detect_all(kept), detect_all(whole)
+    assert {a["kind"] for a in from_kept} >= {"surge", "hotspot"}
+    assert [(a["dedupe_key"], a["evidence"]) for a in from_kept] == [(a["dedupe_key"], a["evidence"]) for a in from_every]

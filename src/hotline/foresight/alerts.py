@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import httpx
 import pandas as pd
@@ -13,46 +13,31 @@ from sqlalchemy import func, select
 from hotline.db import unit_of_work
 from hotline.errors import InvalidInput
 from hotline.foresight import backlog, emerging, hotspots, surges
-from hotline.foresight.daytypes import day_kinds
 from hotline.foresight.models import Alert
-from hotline.foresight.queries import orders_frame
+from hotline.foresight.scan_inputs import ScanInputs, gather
 
 KINDS = ("surge", "emerging", "hotspot", "backlog")
-# History a scan reads before its period: shares and levels for surges, a year of wording.
-HISTORY_DAYS = {"surge": 120, "emerging": 367, "hotspot": 98, "backlog": 40}
-LIGHT_COLUMNS = ("number", "created_at", "closed_at", "status", "department", "category", "district", "street",
-                 "community", "address", "citizen_phone")
-TEXT_COLUMNS = ("number", "created_at", "category", "district", "community", "citizen_phone", "summary", "content")
 
 
-def in_season(days: pd.DatetimeIndex, season: dict | None) -> pd.Series:
-    """Whether each day lies in the city's heating season {start: "MM-DD", end: "MM-DD"}."""
-    if not season:
-        return pd.Series(False, index=days)
-    md = days.strftime("%m-%d")
-    start, end = season["start"], season["end"]
-    flags = (md >= start) & (md <= end) if start <= end else (md >= start) | (md <= end)
-    return pd.Series(flags, index=days)
-
-
-def detect_all(orders: pd.DataFrame, kinds: pd.Series, season: pd.Series, start: pd.Timestamp,
-               end: pd.Timestamp, which: tuple[str, ...] = KINDS) -> list[dict]:
-    """Every detector over [start, end) on one frame of orders (history included); pure."""
+def detect_all(inputs: ScanInputs, which: tuple[str, ...] = KINDS) -> list[dict]:
+    """Every detector in `which` over [inputs.start, inputs.end); pure."""
+    start, end = inputs.start, inputs.end
     found: list[dict] = []
-    if "surge" in which:
-        for row in surges.scan(orders, kinds, season, start, end).to_dict("records"):
+    if "surge" in which and inputs.recent is not None and len(inputs.recent):
+        for row in surges.scan(inputs.recent, inputs.kinds, inputs.season, start, end, kept=inputs.kept,
+                               recent_tallies=inputs.recent_tallies).to_dict("records"):
             found.append(_shape("surge", row, f"{row['category']}|{row['place']}",
                                 ("count", "expected", "p_value", "window_hours", "samples")))
-    if "emerging" in which:
-        for row in emerging.detect(orders, start, end).to_dict("records"):
+    if "emerging" in which and inputs.texts is not None and len(inputs.texts):
+        for row in emerging.detect(inputs.texts, start, end, runs=inputs.runs).to_dict("records"):
             found.append(_shape("emerging", row, f"{row['category']}|{row['district']}",
                                 ("phrases", "count", "expected", "p_value", "orders", "districts", "samples")))
-    if "hotspot" in which:
-        for row in hotspots.detect(orders, start, end):
+    if "hotspot" in which and inputs.recent is not None and len(inputs.recent):
+        for row in hotspots.detect(inputs.recent, start, end, kept=inputs.kept, recent_tallies=inputs.recent_tallies):
             found.append(_shape("hotspot", row, f"{row['what']}|{row['key']}",
                                 ("what", "key", "count", "expected", "p_value", "orders", "samples")))
-    if "backlog" in which:
-        for row in backlog.detect(orders, start, end):
+    if "backlog" in which and inputs.backlog is not None and len(inputs.backlog):
+        for row in backlog.detect(inputs.backlog, start, end):
             row.update(category=None, district=None, place=None, place_level=None)
             found.append(_shape("backlog", row, row["department"],
                                 ("open_now", "open_before", "closure_hours_recent", "closure_hours_usual")))
@@ -98,8 +83,14 @@ class AlertService:
     def __init__(self, platform) -> None:
         self.platform = platform
 
-    def scan(self, start: datetime, end: datetime, which: tuple[str, ...] = KINDS, deliver: bool = True) -> ScanResult:
-        """Replay [start, end) as if live: every alert that would have fired, stored once."""
+    def scan(self, start: datetime, end: datetime, which: tuple[str, ...] = KINDS, deliver: bool = True,
+             keep_from: datetime | None = None) -> ScanResult:
+        """Replay [start, end) as if live: every alert that would have fired, stored once.
+
+        With `keep_from`, only alerts detected from then on are kept: the time before it is replayed
+        so that episodes and mutes that began there still hold (the server's continuous scan).
+        New alerts are published on the live bus, for the screens.
+        """
         import time
 
         began = time.perf_counter()
@@ -108,24 +99,16 @@ class AlertService:
         unknown = [k for k in which if k not in KINDS]
         if unknown:
             raise InvalidInput(f"'kind' must be among {', '.join(KINDS)}", field="kind")
-        # Only the wording detector needs the texts, and a year of them; the others read light rows.
-        light = [k for k in which if k != "emerging"]
-        history = max([HISTORY_DAYS[k] for k in light] or [0])
-        orders = orders_frame(self.platform.engine, start - timedelta(days=history), end, LIGHT_COLUMNS)
         snapshot = self.platform.reference_cache.get()
-        first = orders["created_at"].min() if len(orders) else pd.Timestamp(start)
-        days = pd.date_range(min(first, pd.Timestamp(start) - pd.Timedelta(days=400)).normalize(),
-                             pd.Timestamp(end).normalize())
-        kinds = day_kinds([d.date() for d in days], snapshot.calendar)
-        season = in_season(days, self._city_settings().get("heating_season"))
-        found = detect_all(orders, kinds, season, pd.Timestamp(start), pd.Timestamp(end), tuple(light)) if len(orders) else []
-        if "emerging" in which:
-            texts = orders_frame(self.platform.engine, start - timedelta(days=HISTORY_DAYS["emerging"]), end,
-                                 TEXT_COLUMNS)
-            if len(texts):
-                found += detect_all(texts, kinds, season, pd.Timestamp(start), pd.Timestamp(end), ("emerging",))
+        inputs = gather(self.platform.engine, snapshot.calendar, self._city_settings().get("heating_season"),
+                        start, end, which)
+        found = detect_all(inputs, which)
+        if keep_from is not None:
+            found = [a for a in found if a["detected_at"] >= keep_from]
         stored = self._store(found, snapshot)
         delivered = self.deliver(stored) if deliver else 0
+        for alert in stored:
+            self.platform.live.publish({"type": "alert"} | alert_out(alert, snapshot))
         return ScanResult(len(found), len(stored), delivered, time.perf_counter() - began)
 
     def _city_settings(self) -> dict:
@@ -154,21 +137,25 @@ class AlertService:
         if not url or not alerts:
             return 0
         snapshot = self.platform.reference_cache.get()
-        sent = 0
-        with httpx.Client(timeout=5.0) as client, unit_of_work(self.platform.sessions) as session:
+        outcomes = {}
+        # The posts happen outside any transaction: a slow receiver must not hold the store's write lock.
+        with httpx.Client(timeout=5.0) as client:
             for alert in alerts:
-                alert = session.merge(alert)
                 try:
                     client.post(url, json=alert_out(alert, snapshot)).raise_for_status()
-                    alert.delivered_at, alert.delivery_error = self.platform.clock(), ""
-                    sent += 1
+                    outcomes[alert.id] = (self.platform.clock(), "")
                 except httpx.HTTPError as error:
-                    alert.delivery_error = str(error)[:500]
-        return sent
+                    outcomes[alert.id] = (None, str(error)[:500])
+        with unit_of_work(self.platform.sessions) as session:
+            for alert in alerts:
+                row = session.get(Alert, alert.id)
+                row.delivered_at, row.delivery_error = outcomes[alert.id]
+                alert.delivered_at, alert.delivery_error = outcomes[alert.id]
+        return sum(1 for at, _ in outcomes.values() if at is not None)
 
     def search(self, start: datetime | None, end: datetime | None, kind: str | None,
-               limit: int = 100, offset: int = 0) -> tuple[int, list[Alert]]:
-        """Alerts detected in [start, end), of one kind or all, oldest first."""
+               limit: int = 100, offset: int = 0, newest_first: bool = False) -> tuple[int, list[Alert]]:
+        """Alerts detected in [start, end), of one kind or all, oldest (or newest) first."""
         if kind is not None and kind not in KINDS:
             raise InvalidInput(f"'kind' must be one of {', '.join(KINDS)}", field="kind")
         query = select(Alert)
@@ -178,9 +165,10 @@ class AlertService:
             query = query.where(Alert.detected_at < end)
         if kind is not None:
             query = query.where(Alert.kind == kind)
+        order = (Alert.detected_at.desc(), Alert.id.desc()) if newest_first else (Alert.detected_at, Alert.id)
         with self.platform.sessions() as session:
             total = session.scalar(select(func.count()).select_from(query.subquery()))
-            rows = session.scalars(query.order_by(Alert.detected_at, Alert.id).limit(limit).offset(offset)).all()
+            rows = session.scalars(query.order_by(*order).limit(limit).offset(offset)).all()
         return int(total or 0), list(rows)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Query
@@ -66,12 +66,14 @@ def get_staffing(platform: PlatformDep, actor: CurrentActor, day: str | None = N
 @router.get("/alerts")
 def list_alerts(platform: PlatformDep, actor: CurrentActor, kind: str | None = None,
                 from_: Annotated[str | None, Query(alias="from")] = None, to: str | None = None,
-                limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0) -> dict:
+                limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+                order: Annotated[Literal["newest", "oldest"], Query(description="newest first (screens) or oldest first")]
+                = "newest") -> dict:
     """Early-warning alerts detected in [from, to), optionally of one kind: {"total", "items"}."""
     actor.require_role(*_READERS)
     zone = ZoneInfo(platform.settings.timezone)
     total, rows = AlertService(platform).search(parse_moment(from_, "from", zone), parse_moment(to, "to", zone),
-                                                clean_text(kind, "kind"), limit, offset)
+                                                clean_text(kind, "kind"), limit, offset, newest_first=order == "newest")
     snapshot = platform.reference_cache.get()
     return {"total": total, "limit": limit, "offset": offset, "items": [alert_out(a, snapshot) for a in rows]}
 
@@ -121,3 +123,12 @@ def create_special_topic(platform: PlatformDep, actor: CurrentActor, body: Annot
     actor.require_role(Role.SUPERVISOR)
     topic = ForesightService(platform).create_topic(body, actor.username)
     return {"id": topic.id, "title": topic.title, "lead_department": topic.lead_department}
+
+
+@router.patch("/special-topics/{topic_id}")
+def update_special_topic(platform: PlatformDep, actor: CurrentActor, topic_id: int,
+                         body: Annotated[dict[str, Any], Body()]) -> dict:
+    """Change a special topic: status (open → in_progress → done, or dropped), title, description,
+    lead_department, co_departments, and tasks ([{id, title, department, due_on, done}]; no id: a new task)."""
+    actor.require_role(Role.SUPERVISOR)
+    return ForesightService(platform).update_topic(topic_id, body)

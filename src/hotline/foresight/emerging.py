@@ -2,22 +2,23 @@
 
 Requests are cut into overlapping four-character pieces of Chinese text (no dictionary needed,
 so a brand-new term such as 共享电单车 is seen from its first message). A piece fires when more
-citizens used it in the last two days than its past rate allows (a Poisson tail test with a
-floor for pieces never seen); pieces that fire on the same requests form one problem, named by
-its commonest pieces, placed where its requests come from.
+citizens used it in the last two days than chance allows for a piece nobody used in the year
+before (a Poisson tail test against a small floor rate); pieces that fire on the same requests form
+one problem, named by its commonest pieces, placed where its requests come from.
+
+The year before is read from piece runs (history.runs), kept once, so a scan cuts only the
+requests of its own window. The year starts at midnight, so history is kept per day.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{4,}")
-GRAM = 4
+from hotline.foresight import history, pieces
 
 
 @dataclass(frozen=True)
@@ -26,74 +27,103 @@ class EmergingRules:
 
     window_hours: int = 48
     history_days: int = 365  # a year, so that seasonal wording has been seen before
-    max_past: int = 0  # a piece used by more citizens than this in the past year is not new
     min_citizens: int = 2
     alpha: float = 1e-4
-    floor_per_day: float = 0.005  # a piece never seen is still allowed this much by chance
+    floor_per_day: float = 0.005  # a piece nobody used in the year before is still allowed this much by chance
     mute_days: int = 14
     min_pieces: int = 3  # a problem needs several new pieces, not one odd word boundary
 
 
-def _cjk_only(text: str) -> str:
-    """Chinese runs separated by spaces, so that pieces never straddle punctuation."""
-    return " ".join(_CJK_RUN.findall(text))
+def window_start(start: pd.Timestamp, rules: EmergingRules = EmergingRules()) -> pd.Timestamp:
+    """Midnight before the first request a scan of [start, …) must cut (its first judgement looks back a window)."""
+    return (start - pd.Timedelta(hours=rules.window_hours)).normalize()
 
 
-def _matrix(texts: pd.Series):
-    """Requests × pieces, 1 where the request holds the piece (sparse, by column)."""
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    vectorizer = CountVectorizer(analyzer="char_wb", ngram_range=(GRAM, GRAM), binary=True,
-                                 preprocessor=_cjk_only, lowercase=False, dtype=np.int32)
-    matrix = vectorizer.fit_transform(texts.fillna(""))
-    names = vectorizer.get_feature_names_out()
-    whole = np.array([" " not in n for n in names])
-    return matrix[:, whole].tocsc(), names[whole]
+def texts(orders: pd.DataFrame) -> pd.Series:
+    """What a request says: summary and content (a space keeps pieces from joining them)."""
+    return orders["summary"].fillna("") + " " + orders["content"].fillna("")
 
 
 def detect(orders: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
-           rules: EmergingRules = EmergingRules()) -> pd.DataFrame:
-    """Emerging-problem alerts fired by orders created in [start, end); earlier orders are history.
+           rules: EmergingRules = EmergingRules(), runs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Emerging-problem alerts fired by orders created in [start, end).
 
-    `orders`: number, created_at, summary, content, category, district, community, citizen_phone.
+    `orders`: number, created_at, summary, content, category, district, community, citizen_phone,
+    from window_start(start) on; `runs` (piece, first_day, last_day) cover the days before it.
+    Without `runs`, the orders before window_start(start) are the history.
     """
-    since = start - pd.Timedelta(days=rules.history_days, hours=rules.window_hours)
-    orders = orders[(orders["created_at"] >= since) & (orders["created_at"] < end)].sort_values("created_at")
+    begin = window_start(start, rules)
+    if runs is None:
+        past = orders[(orders["created_at"] < begin)
+                      & (orders["created_at"] >= begin - pd.Timedelta(days=rules.history_days + 1))]
+        runs = history.runs(history.piece_days(texts(past), past["created_at"].dt.normalize()))
+    orders = orders[(orders["created_at"] >= begin) & (orders["created_at"] < end)].sort_values("created_at")
     # A citizen repeating the same request the same day speaks once.
     day = orders["created_at"].dt.normalize()
     orders = orders[~pd.DataFrame({"c": orders["citizen_phone"], "d": day, "s": orders["summary"]}).duplicated()]
     orders = orders.reset_index(drop=True)
-    matrix, names = _matrix(orders["summary"].fillna("") + " " + orders["content"].fillna(""))
-    seconds = ((orders["created_at"] - since) // pd.Timedelta(seconds=1)).to_numpy().astype(np.int64)
+    used_before = _used_before(runs, begin, rules)
+    # Pieces in use across the whole year before every judgement cannot be new: dropped before any work.
+    owners, codes = pieces.cut(texts(orders).tolist(), drop=used_before.always(end - pd.Timedelta(hours=rules.window_hours)))
+    seconds = ((orders["created_at"] - begin) // pd.Timedelta(seconds=1)).to_numpy().astype(np.int64)
     first_scan = int(np.searchsorted(orders["created_at"].to_numpy(), np.datetime64(start)))
     window = rules.window_hours * 3600
+    bounds = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1], True])
+    expected = rules.floor_per_day * rules.window_hours / 24.0
     fired = []
-    for g in np.flatnonzero(np.diff(matrix.indptr) >= rules.min_citizens):
-        docs = matrix.indices[matrix.indptr[g]:matrix.indptr[g + 1]]
-        docs.sort()
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        docs = owners[lo:hi]  # ascending: pieces.cut keeps texts in order within a piece
         judged = np.flatnonzero(docs >= first_scan)
         if len(judged) < rules.min_citizens:
             continue
         times = seconds[docs]
         lower = np.searchsorted(times, times[judged] - window, side="right")
         recent = judged - lower + 1
-        year_ago = np.searchsorted(times, times[judged] - window - 365 * 86400, side="left")
-        past = lower - year_ago
-        past_days = np.maximum((times[judged] - window) / 86400.0, 1.0)
-        expected = np.maximum(past / past_days, rules.floor_per_day) * rules.window_hours / 24.0
-        hit = (recent >= rules.min_citizens) & (past <= rules.max_past)
+        # New: nobody used it in the year before the window, neither in the cut requests nor before them.
+        new = lower == 0
+        new &= ~used_before(np.full(len(judged), codes[lo]),
+                            np.datetime64(begin, "ns") + (times[judged] - window).astype("timedelta64[s]"))
+        hit = new & (recent >= rules.min_citizens)
         if not hit.any():
             continue
-        p = stats.poisson.sf(recent[hit] - 1, expected[hit])
+        p = stats.poisson.sf(recent[hit] - 1, expected)
         ok = p < rules.alpha
-        for i, count, mean, pv in zip(judged[hit][ok], recent[hit][ok], expected[hit][ok], p[ok]):
-            fired.append((int(docs[i]), g, int(count), float(mean), float(pv), docs[i - count + 1:i + 1]))
+        for i, count, pv in zip(judged[hit][ok], recent[hit][ok], p[ok]):
+            fired.append((int(docs[i]), int(codes[lo]), int(count), expected, float(pv), docs[i - count + 1:i + 1]))
     if not fired:
         return pd.DataFrame()
-    return _problems(fired, names, orders, rules)
+    return _problems(fired, orders, rules)
 
 
-def _problems(fired: list, names: np.ndarray, orders: pd.DataFrame, rules: EmergingRules) -> pd.DataFrame:
+def _used_before(runs: pd.DataFrame, begin: pd.Timestamp, rules: EmergingRules):
+    """A test: was each piece used on a day from (moment − a year)'s midnight up to `begin`?
+
+    Exact from runs: a run that started before `begin` and reaches that midnight either has a use in
+    between or, its gaps being under a year, a use after `begin` that the cut requests show.
+    """
+    known = runs[pd.to_datetime(runs["first_day"]) < begin]
+    latest = known.groupby("piece")["last_day"].max()
+    codes = latest.index.to_numpy(np.int64)
+    last = pd.to_datetime(latest.to_numpy()).to_numpy()
+    order = np.argsort(codes)
+    codes, last = codes[order], last[order]
+
+    class Used:
+        def __call__(self, piece: np.ndarray, moment: np.ndarray) -> np.ndarray:
+            if len(codes) == 0:
+                return np.zeros(len(piece), bool)
+            at = np.minimum(np.searchsorted(codes, piece), len(codes) - 1)
+            year_ago = (pd.DatetimeIndex(moment) - pd.Timedelta(days=rules.history_days)).normalize().to_numpy()
+            return (codes[at] == piece) & (last[at] >= year_ago)
+
+        def always(self, latest: pd.Timestamp) -> np.ndarray:
+            """Sorted pieces used in the year before `latest` (so before every earlier moment too)."""
+            return codes[last >= (latest - pd.Timedelta(days=rules.history_days)).normalize().to_datetime64()]
+
+    return Used()
+
+
+def _problems(fired: list, orders: pd.DataFrame, rules: EmergingRules) -> pd.DataFrame:
     """Group pieces firing on the same request into one problem, alert once, then mute its requests."""
     by_doc: dict[int, list] = {}
     for doc, g, count, mean, pv, members in fired:
@@ -112,7 +142,7 @@ def _problems(fired: list, names: np.ndarray, orders: pd.DataFrame, rules: Emerg
             continue
         best = min(group, key=lambda f: f[3])
         chosen = orders.loc[members].set_index("number")
-        phrases = [names[f[0]] for f in sorted(group, key=lambda f: -f[1])[:4]]
+        phrases = [pieces.decode(f[0]) for f in sorted(group, key=lambda f: -f[1])[:4]]
         alert = _alert(at, phrases, chosen, best, len(members))
         until = at + pd.Timedelta(days=rules.mute_days)
         topic = (alert["category"], alert["district"])

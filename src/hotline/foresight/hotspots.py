@@ -13,6 +13,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from hotline.foresight import history
+
+HOTSPOT_KINDS = ("address", "caller")  # the tallies a hot-spot scan reads
+
 
 @dataclass(frozen=True)
 class HotspotRules:
@@ -27,23 +31,27 @@ class HotspotRules:
     mute_days: int = 14
 
 
-def _judge(events: pd.DataFrame, key: str, minimum: int, start: pd.Timestamp, end: pd.Timestamp,
+def _judge(events: pd.DataFrame, minimum: int, start: pd.Timestamp, end: pd.Timestamp,
            rules: HotspotRules) -> list[tuple[str, pd.Timestamp, int, float, float]]:
-    """(key, day end, count, expected, p) for each key whose week is far above its own past."""
+    """(key, day end, count, expected, p) for each key whose week is far above its own past.
+
+    `events`: tallies (day, key, count) of every day from the history's first on.
+    """
     days = pd.date_range(start.normalize() - pd.Timedelta(days=rules.history_days + rules.window_days),
                          end.normalize() - pd.Timedelta(days=1), freq="D")
+    events = events[(events["day"] >= days[0]) & (events["day"] <= days[-1])]
     scan_from = len(days) - (end.normalize() - start.normalize()).days
     in_scan = events[events["day"] >= start.normalize() - pd.Timedelta(days=rules.window_days)]
-    busy = in_scan.groupby(key).size()
+    busy = in_scan.groupby("key")["count"].sum()
     candidates = busy[busy >= minimum].index
-    chosen = events[events[key].isin(candidates)]
+    chosen = events[events["key"].isin(candidates)]
     if chosen.empty:
         return []
     # Keys × days counts; weekly and past sums by differences of cumulative sums.
-    row = pd.Categorical(chosen[key], categories=candidates).codes
+    row = pd.Categorical(chosen["key"], categories=candidates).codes
     col = ((chosen["day"] - days[0]) // pd.Timedelta(days=1)).to_numpy()
     counts = np.zeros((len(candidates), len(days) + 1))
-    np.add.at(counts, (row, col + 1), 1)
+    np.add.at(counts, (row, col + 1), chosen["count"].to_numpy())
     cum = np.cumsum(counts, axis=1)
     index = np.arange(1, len(days) + 1)
     week = cum[:, index] - cum[:, np.maximum(index - rules.window_days, 0)]
@@ -59,19 +67,62 @@ def _judge(events: pd.DataFrame, key: str, minimum: int, start: pd.Timestamp, en
             for k, c, pv in zip(keys[hit], cols[hit], p[hit])]
 
 
+def recent_from(start: pd.Timestamp, rules: HotspotRules = HotspotRules()) -> pd.Timestamp:
+    """First moment whose orders a scan from `start` reads one by one (its first judged week)."""
+    return start.normalize() - pd.Timedelta(days=rules.window_days)
+
+
+def history_from(start: pd.Timestamp, rules: HotspotRules = HotspotRules()) -> pd.Timestamp:
+    """First day whose tallies a scan from `start` reads."""
+    return start.normalize() - pd.Timedelta(days=rules.history_days + rules.window_days)
+
+
+def busy_keys(counted: pd.DataFrame, rules: HotspotRules = HotspotRules()) -> tuple[list[str], list[str]]:
+    """Addresses and phones whose count over some week of these tallies reaches the threshold.
+
+    Only those can be judged at all, so only their history is worth reading.
+    """
+    out = []
+    for kind, minimum in (("address", rules.address_citizens), ("caller", rules.caller_orders)):
+        mine = counted[counted["kind"] == kind]
+        total = mine.groupby("key")["count"].sum()
+        mine = mine[mine["key"].isin(total[total >= minimum].index)]
+        if mine.empty:
+            out.append([])
+            continue
+        keys, row = np.unique(mine["key"].to_numpy(), return_inverse=True)
+        col = ((mine["day"] - mine["day"].min()) // pd.Timedelta(days=1)).to_numpy()
+        counts = np.zeros((len(keys), col.max() + 1 + rules.window_days))
+        np.add.at(counts, (row, col + rules.window_days), mine["count"].to_numpy())
+        cum = np.cumsum(counts, axis=1)
+        weekly = (cum[:, rules.window_days:] - cum[:, :-rules.window_days]).max(axis=1)
+        out.append(keys[weekly >= minimum].tolist())
+    return out[0], out[1]
+
+
 def detect(orders: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
-           rules: HotspotRules = HotspotRules()) -> list[dict]:
+           rules: HotspotRules = HotspotRules(), kept: pd.DataFrame | None = None,
+           recent_tallies: pd.DataFrame | None = None) -> list[dict]:
     """Hot-spot and repeat-caller alerts judged at the end of each day in [start, end).
 
-    `orders`: number, created_at, category, district, community, address, citizen_phone.
+    `orders` (number, created_at, category, district, community, address, citizen_phone) from at
+    least recent_from(start); `kept`: "address" and "caller" tallies of the days before the orders'
+    first day, back to history_from(start). Without `kept`, earlier orders are tallied here;
+    `recent_tallies`, the tallies of `orders` when already made.
     """
-    since = start - pd.Timedelta(days=rules.history_days + rules.window_days)
-    orders = orders[(orders["created_at"] >= since) & (orders["created_at"] < end)]
-    orders = orders.assign(day=orders["created_at"].dt.normalize())
-    addressed = orders[orders["address"].fillna("") != ""]
-    citizens = addressed.drop_duplicates(["address", "citizen_phone", "day"])
-    found = [("address", *f) for f in _judge(citizens, "address", rules.address_citizens, start, end, rules)]
-    found += [("caller", *f) for f in _judge(orders, "citizen_phone", rules.caller_orders, start, end, rules)]
+    since = recent_from(start, rules)
+    if kept is None:
+        older = orders[orders["created_at"] < since]
+        kept = history.tallies(older, HOTSPOT_KINDS)
+        orders = orders[orders["created_at"] >= since]
+    orders = orders[orders["created_at"] < end]
+    recent = history.tallies(orders, HOTSPOT_KINDS) if recent_tallies is None else recent_tallies
+    counted = pd.concat([kept, recent[recent["kind"].isin(HOTSPOT_KINDS)]], ignore_index=True)
+    counted["day"] = pd.to_datetime(counted["day"])
+    found = [("address", *f) for f in _judge(counted[counted["kind"] == "address"], rules.address_citizens,
+                                             start, end, rules)]
+    found += [("caller", *f) for f in _judge(counted[counted["kind"] == "caller"], rules.caller_orders,
+                                            start, end, rules)]
     alerts, muted = [], {}
     for what, key, at, count, expected, p in sorted(found, key=lambda f: f[2]):
         if muted.get((what, key), pd.Timestamp.min) > at:

@@ -1,10 +1,10 @@
-"""Tables of foresight: alerts, and 每月一题 special topics with their tasks."""
+"""Tables of foresight: alerts, what history says (day tallies, piece runs), 每月一题 topics and tasks."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, Timestamp
@@ -70,3 +70,45 @@ class TopicTask(Base):
     department: Mapped[str] = mapped_column(String(32))
     due_on: Mapped[date] = mapped_column(Date)
     done_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class HistoryState(Base):
+    """How far the kept history reaches: complete days first_day..through_day are tallied."""
+
+    __tablename__ = "foresight_history"
+
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    through_day: Mapped[date] = mapped_column(Date)
+
+
+class DayTally(Base):
+    """One count of one day: orders per category or hour, citizens per place cell or address."""
+
+    __tablename__ = "foresight_tallies"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_foresight_tallies_kind_key", "kind", "key", "day"),)
+
+
+class PieceRun(Base):
+    """Days over which a four-character piece was in use, with no gap of a year or more inside."""
+
+    __tablename__ = "foresight_piece_runs"
+
+    piece: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    first_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_day: Mapped[date] = mapped_column(Date)
+
+
+class WatchState(Base):
+    """Up to which data time the server's continuous scan has looked (it resumes there after a restart)."""
+
+    __tablename__ = "foresight_watch"
+
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    scanned_to: Mapped[datetime] = mapped_column(Timestamp)

@@ -8,7 +8,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from hotline.db import unit_of_work
-from hotline.errors import InvalidInput, NotFound
+from hotline.errors import Conflict, InvalidInput, NotFound
 from hotline.foresight import forecast as fc
 from hotline.foresight import preplan, staffing, topics
 from hotline.foresight.daytypes import day_kinds
@@ -125,21 +125,11 @@ class ForesightService:
         for field in ("month", "title", "lead_department"):
             if not body.get(field):
                 raise InvalidInput(f"'{field}' is required", field=field)
-        snapshot.require_department(body["lead_department"], "lead_department")
-        for code in body.get("co_departments", []):
-            snapshot.require_department(code, "co_departments")
-        tasks = []
-        for i, task in enumerate(body.get("tasks", [])):
-            try:
-                due = date.fromisoformat(task["due_on"])
-            except (KeyError, ValueError):
-                raise InvalidInput(f"'tasks[{i}].due_on' must be a date", field=f"tasks[{i}].due_on") from None
-            snapshot.require_department(task.get("department", ""), f"tasks[{i}].department")
-            tasks.append(TopicTask(title=str(task.get("title", ""))[:200], department=task["department"], due_on=due))
+        lead, co = _departments(snapshot, body["lead_department"], body.get("co_departments", []))
+        tasks = [_task(snapshot, i, task) for i, task in enumerate(_list(body, "tasks"))]
         with unit_of_work(self.platform.sessions) as session:
             topic = SpecialTopic(month=body["month"], title=body["title"][:200], category=body.get("category"),
-                                 district=body.get("district"), lead_department=body["lead_department"],
-                                 co_departments=list(body.get("co_departments", [])), status="open",
+                                 district=body.get("district"), lead_department=lead, co_departments=co, status="open",
                                  heat_index=float(body.get("heat_index", 0)), evidence=body.get("evidence", {}),
                                  description=body.get("description", ""), created_at=self.platform.clock(),
                                  created_by=username)
@@ -149,6 +139,60 @@ class ForesightService:
                 task.topic_id = topic.id
             session.add_all(tasks)
         return topic
+
+    def update_topic(self, topic_id: int, body: dict) -> dict:
+        """Change a topic's status, title, description, lead and co-departments, and add or update its tasks.
+
+        `tasks`: items with an `id` change that task (title, department, due_on, done); items without
+        one are new tasks. Everything is checked before anything is written.
+        """
+        unknown = set(body) - {"status", "title", "description", "lead_department", "co_departments", "tasks"}
+        if unknown:
+            raise InvalidInput(f"'{sorted(unknown)[0]}' cannot be changed", field=sorted(unknown)[0])
+        snapshot = self.platform.reference_cache.get()
+        now = self.platform.clock()
+        with unit_of_work(self.platform.sessions) as session:
+            topic = session.get(SpecialTopic, topic_id)
+            if topic is None:
+                raise NotFound(f"special topic {topic_id} does not exist")
+            status = body.get("status", topic.status)
+            if status not in topics.TOPIC_STATUSES:
+                raise InvalidInput(f"'status' must be one of {', '.join(topics.TOPIC_STATUSES)}", field="status")
+            if not topics.allowed_status_change(topic.status, status):
+                raise Conflict(f"a topic that is {topic.status} cannot become {status}", field="status")
+            title = body.get("title", topic.title)
+            if not isinstance(title, str) or not title.strip():
+                raise InvalidInput("'title' must be a non-empty text", field="title")
+            lead, co = _departments(snapshot, body.get("lead_department", topic.lead_department),
+                                    body.get("co_departments", topic.co_departments))
+            existing = {t.id: t for t in session.scalars(select(TopicTask).where(TopicTask.topic_id == topic_id))}
+            changes, added = [], []
+            for i, item in enumerate(_list(body, "tasks")):
+                if not isinstance(item, dict):
+                    raise InvalidInput(f"'tasks[{i}]' must be an object", field=f"tasks[{i}]")
+                if item.get("done") is not None and not isinstance(item["done"], bool):
+                    raise InvalidInput(f"'tasks[{i}].done' must be true or false", field=f"tasks[{i}].done")
+                if "id" in item:
+                    if item["id"] not in existing:
+                        raise InvalidInput(f"'tasks[{i}].id' {item['id']!r} is not a task of this topic", field=f"tasks[{i}].id")
+                    task = existing[item["id"]]
+                    merged = {"title": task.title, "department": task.department, "due_on": task.due_on.isoformat()} | item
+                    changes.append((task, _task(snapshot, i, merged), item.get("done")))
+                else:
+                    added.append((_task(snapshot, i, item), item.get("done")))
+            description = body.get("description", topic.description)
+            if not isinstance(description, str):
+                raise InvalidInput("'description' must be a text", field="description")
+            topic.status, topic.title, topic.description = status, title[:200], description
+            topic.lead_department, topic.co_departments = lead, co
+            for task, checked, done in changes:
+                task.title, task.department, task.due_on = checked.title, checked.department, checked.due_on
+                if done is not None:
+                    task.done_at = (task.done_at or now) if done else None
+            for checked, done in added:
+                checked.topic_id, checked.done_at = topic_id, now if done else None
+                session.add(checked)
+        return next(t for t in self.topics() if t["id"] == topic_id)
 
     def topics(self) -> list[dict]:
         """Every special topic with its tasks and its volume before and after it was chosen."""
@@ -167,7 +211,43 @@ class ForesightService:
             out.append({"id": topic.id, "month": topic.month, "title": topic.title, "category": topic.category,
                         "district": topic.district, "lead_department": topic.lead_department,
                         "co_departments": topic.co_departments, "status": topic.status, "heat_index": topic.heat_index,
-                        "tasks": [{"title": t.title, "department": t.department, "due_on": t.due_on.isoformat(),
-                                   "done": t.done_at is not None} for t in tasks if t.topic_id == topic.id],
+                        "tasks": [{"id": t.id, "title": t.title, "department": t.department,
+                                   "due_on": t.due_on.isoformat(), "done": t.done_at is not None,
+                                   "done_at": t.done_at.isoformat() if t.done_at else None}
+                                  for t in tasks if t.topic_id == topic.id],
                         "volumes": topics.before_after(series, pd.Timestamp(chosen.date()))})
         return out
+
+
+def _list(body: dict, field: str) -> list:
+    value = body.get(field, [])
+    if not isinstance(value, list):
+        raise InvalidInput(f"'{field}' must be a list", field=field)
+    return value
+
+
+def _departments(snapshot, lead: str, co: list) -> tuple[str, list[str]]:
+    """A topic's lead and co-departments, each a known department, the lead not among the others."""
+    snapshot.require_department(lead, "lead_department")
+    if not isinstance(co, list):
+        raise InvalidInput("'co_departments' must be a list", field="co_departments")
+    for code in co:
+        snapshot.require_department(code, "co_departments")
+    if lead in co:
+        raise InvalidInput("the lead department cannot also be a co-department", field="co_departments")
+    return lead, list(dict.fromkeys(co))
+
+
+def _task(snapshot, i: int, task: dict) -> TopicTask:
+    """A checked task (not yet attached to a topic)."""
+    if not isinstance(task, dict):
+        raise InvalidInput(f"'tasks[{i}]' must be an object", field=f"tasks[{i}]")
+    try:
+        due = date.fromisoformat(task["due_on"])
+    except (KeyError, TypeError, ValueError):
+        raise InvalidInput(f"'tasks[{i}].due_on' must be a date", field=f"tasks[{i}].due_on") from None
+    title = task.get("title", "")
+    if not isinstance(title, str) or not title.strip():
+        raise InvalidInput(f"'tasks[{i}].title' must be a non-empty text", field=f"tasks[{i}].title")
+    snapshot.require_department(task.get("department", ""), f"tasks[{i}].department")
+    return TopicTask(title=title[:200], department=task["department"], due_on=due)

@@ -16,8 +16,10 @@ import pandas as pd
 from scipy import stats
 
 from hotline.foresight.baseline import Baseline
+from hotline.foresight.history import KEY_SEPARATOR, citizens_once, tallies
 
 PLACE_LEVELS = ("district", "street", "community")
+SURGE_KINDS = ("category", "hour", "cell")  # the tallies a surge scan reads
 
 
 @dataclass(frozen=True)
@@ -49,29 +51,24 @@ def severity_of(excess: float, p_value: float) -> str:
     return "medium"
 
 
-def _one_per_citizen(orders: pd.DataFrame) -> pd.DataFrame:
-    """Drop a citizen's further orders of the same category, place and day (repeat callers)."""
-    key = [orders["citizen_phone"], orders["category"], orders["community"].fillna(orders["street"]),
-           orders["created_at"].dt.normalize()]
-    return orders[~pd.DataFrame({i: k for i, k in enumerate(key)}).duplicated()]
-
-
-def detect(orders: pd.DataFrame, baseline: Baseline, categories: list[str], day0: pd.Timestamp,
+def detect(orders: pd.DataFrame, cells: pd.DataFrame, baseline: Baseline, categories: list[str], day0: pd.Timestamp,
            start: pd.Timestamp, end: pd.Timestamp, rules: SurgeRules = SurgeRules()) -> pd.DataFrame:
-    """Surge alerts fired by orders created in [start, end); history before start feeds the baseline.
+    """Surge alerts fired by orders created in [start, end).
 
-    `orders`: number, created_at, category, district, street, community, citizen_phone.
-    `baseline` rows follow `categories`; its day 0 is `day0`.
+    `orders`: number, created_at, category, district, street, community, citizen_phone, from at least
+    the longest window before start; `cells`: "cell" tallies (day, key, count) of every day from day0,
+    for places' shares; `baseline` rows follow `categories`; its day 0 is `day0`.
     """
-    orders = _one_per_citizen(orders.sort_values("created_at"))
+    orders = citizens_once(orders.sort_values("created_at"))
     cat_index = {c: i for i, c in enumerate(categories)}
     orders = orders[orders["category"].isin(cat_index)]
     hours = ((orders["created_at"] - day0) // pd.Timedelta(hours=1)).to_numpy()
     cat = orders["category"].map(cat_index).to_numpy()
     cum = baseline.hourly_cumsum()
     n_hours = baseline.hourly.shape[1]
+    places = _cell_frame(cells, cat_index, day0)
     cat_days = np.zeros((len(categories), n_hours // 24 + 1))
-    np.add.at(cat_days, (cat, hours // 24), 1)
+    np.add.at(cat_days, (places["cat"].to_numpy(), places["day"].to_numpy()), places["count"].to_numpy())
     cat_cum = np.concatenate([np.zeros((len(categories), 1)), np.cumsum(cat_days, axis=1)], axis=1)
     fired = []
     for level in PLACE_LEVELS:
@@ -83,7 +80,8 @@ def detect(orders: pd.DataFrame, baseline: Baseline, categories: list[str], day0
                               "at": orders["created_at"].to_numpy()[known],
                               "number": orders["number"].to_numpy()[known],
                               "district": orders["district"].to_numpy()[known]})
-        fired.append(_judge_level(frame, level, cum, cat_cum, day0, start, end, rules, n_hours))
+        shares = _Shares(places[places[level] != ""], level, n_hours // 24 + 1)
+        fired.append(_judge_level(frame, level, shares, cum, cat_cum, start, end, rules, n_hours))
     found = pd.concat(fired, ignore_index=True) if fired else pd.DataFrame()
     if found.empty:
         return found
@@ -91,7 +89,39 @@ def detect(orders: pd.DataFrame, baseline: Baseline, categories: list[str], day0
     return _episodes(found, rules)
 
 
-def _judge_level(frame: pd.DataFrame, level: str, cum: np.ndarray, cat_cum: np.ndarray, day0: pd.Timestamp,
+def _cell_frame(cells: pd.DataFrame, cat_index: dict[str, int], day0: pd.Timestamp) -> pd.DataFrame:
+    """Cell tallies split into cat, district, street, community and a day number from day0."""
+    codes, keys = pd.factorize(cells["key"])  # split each distinct key once, not each row
+    parts = pd.Series(keys, dtype=object).str.split(KEY_SEPARATOR, expand=True, n=3).to_numpy()[codes]
+    frame = pd.DataFrame({"cat": pd.Series(parts[:, 0]).map(cat_index).to_numpy(), "district": parts[:, 1],
+                          "street": parts[:, 2], "community": parts[:, 3],
+                          "day": ((pd.to_datetime(cells["day"]) - day0).dt.days).to_numpy(),
+                          "count": cells["count"].to_numpy()})
+    return frame[frame["cat"].notna() & (frame["day"] >= 0)].astype({"cat": int, "day": int})
+
+
+class _Shares:
+    """Deduplicated citizens per (category, place) and day at one level, summed over day ranges."""
+
+    def __init__(self, cells: pd.DataFrame, level: str, n_days: int) -> None:
+        grouped = cells.groupby(["cat", level, "day"], sort=False)["count"].sum().reset_index()
+        self._index = pd.MultiIndex.from_frame(grouped[["cat", level]].drop_duplicates())
+        counts = np.zeros((len(self._index), n_days + 1))
+        rows = self._index.get_indexer(pd.MultiIndex.from_frame(grouped[["cat", level]]))
+        np.add.at(counts, (rows, grouped["day"].to_numpy() + 1), grouped["count"].to_numpy())
+        self._cum = np.cumsum(counts, axis=1)
+        self.places_per_cat = grouped.groupby("cat")[level].nunique()
+
+    def own(self, cat: np.ndarray, place: np.ndarray, lo_day: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """Citizens of each (category, place) over days [lo_day, day)."""
+        rows = self._index.get_indexer(pd.MultiIndex.from_arrays([cat, place]))
+        known = rows >= 0
+        out = np.zeros(len(rows))
+        out[known] = self._cum[rows[known], day[known]] - self._cum[rows[known], lo_day[known]]
+        return out
+
+
+def _judge_level(frame: pd.DataFrame, level: str, shares: _Shares, cum: np.ndarray, cat_cum: np.ndarray,
                  start: pd.Timestamp, end: pd.Timestamp, rules: SurgeRules, n_hours: int) -> pd.DataFrame:
     """Judge every order of the scan period at one place level; rows for the ones that fire."""
     cells = frame.groupby(["cat", "place"], sort=False).ngroup().to_numpy()
@@ -107,11 +137,9 @@ def _judge_level(frame: pd.DataFrame, level: str, cum: np.ndarray, cat_cum: np.n
     day = hour // 24
     # Place's share of its category over the weeks before the day (a prior keeps new places alive).
     lo_day = np.maximum(day - rules.share_days, 0)
-    own = (np.searchsorted(key, base + day * 24, side="left")
-           - np.searchsorted(key, base + lo_day * 24, side="left"))
+    own = shares.own(catj, frame["place"].to_numpy()[judged], lo_day, day)
     total = cat_cum[catj, day] - cat_cum[catj, lo_day]
-    places = frame.groupby("cat")["place"].nunique()
-    prior_share = 1.0 / places.reindex(catj).to_numpy()
+    prior_share = 1.0 / shares.places_per_cat.reindex(catj).fillna(1).clip(lower=1).to_numpy()
     share = (own + rules.prior_orders * prior_share) / (total + rules.prior_orders)
     rows = []
     position = np.arange(len(judged))
@@ -170,26 +198,42 @@ def _episodes(found: pd.DataFrame, rules: SurgeRules) -> pd.DataFrame:
 
 
 def scan(orders: pd.DataFrame, kinds: pd.Series, in_season: pd.Series, start: pd.Timestamp, end: pd.Timestamp,
-         rules: SurgeRules = SurgeRules()) -> pd.DataFrame:
-    """Surge alerts for [start, end) from orders that include the history before start.
+         rules: SurgeRules = SurgeRules(), kept: pd.DataFrame | None = None,
+         recent_tallies: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Surge alerts for [start, end).
 
-    `kinds` and `in_season` are indexed by day and cover every day of the orders.
+    `orders` hold at least the day before start; `kept` holds the tallies (history.tallies) of the
+    days before the orders' first day. Without `kept`, orders before the day before start are
+    tallied here instead; `recent_tallies`, the tallies of `orders` when already made.
+    `kinds` and `in_season` are indexed by day and cover every tallied day.
     """
     from hotline.foresight.baseline import build
 
-    day0 = orders["created_at"].min().normalize()
+    since = start.normalize() - pd.Timedelta(days=1)
+    if kept is None:
+        kept = tallies(orders[orders["created_at"] < since], SURGE_KINDS)
+        orders = orders[orders["created_at"] >= since]
+    orders = orders[orders["created_at"] < end]
+    recent = tallies(orders, SURGE_KINDS) if recent_tallies is None else recent_tallies
+    counted = pd.concat([kept, recent[recent["kind"].isin(SURGE_KINDS)]], ignore_index=True)
+    counted["day"] = pd.to_datetime(counted["day"])
+    if counted.empty:
+        return pd.DataFrame()
+    day0 = counted["day"].min()
     n_days = int((end.normalize() - day0).days) + 1
     days = pd.date_range(day0, periods=n_days, freq="D")
-    categories = sorted(orders["category"].dropna().unique())
+    by_category = counted[counted["kind"] == "category"]
+    categories = sorted(by_category["key"].unique())
     cat_index = {c: i for i, c in enumerate(categories)}
-    known = orders[orders["category"].isin(cat_index)]
-    day_idx = ((known["created_at"] - day0) // pd.Timedelta(days=1)).to_numpy()
-    inside = day_idx < n_days
+    day_of = ((counted["day"] - day0) // pd.Timedelta(days=1)).to_numpy()
     daily = np.zeros((len(categories), n_days))
-    np.add.at(daily, (known["category"].map(cat_index).to_numpy()[inside], day_idx[inside]), 1)
+    rows = by_category.index.to_numpy()
+    np.add.at(daily, (by_category["key"].map(cat_index).to_numpy(), day_of[rows]), by_category["count"].to_numpy())
+    hours = counted[counted["kind"] == "hour"]
     hour_counts = np.zeros((n_days, 24))
-    np.add.at(hour_counts, (day_idx[inside], known["created_at"].dt.hour.to_numpy()[inside]), 1)
+    np.add.at(hour_counts, (day_of[hours.index.to_numpy()], hours["key"].astype(int).to_numpy()), hours["count"].to_numpy())
     first_eval = int((start.normalize() - day0).days)
     base = build(daily, kinds.reindex(days).fillna("wed").to_numpy(),
                  in_season.reindex(days).fillna(False).to_numpy(bool), hour_counts, first_eval)
-    return detect(orders[orders["created_at"] < end], base, categories, day0, start, end, rules)
+    cells = counted[counted["kind"] == "cell"]
+    return detect(orders, cells, base, categories, day0, start, end, rules)

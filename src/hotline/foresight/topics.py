@@ -6,9 +6,19 @@ import numpy as np
 import pandas as pd
 
 # Weights of the heat index's parts, each first scaled to 0..1 across the month's candidates.
+# A special topic's life: open → in progress → done; it may be dropped before it is done, and a
+# topic whose problem comes back is taken up again.
+TOPIC_STATUSES = ("open", "in_progress", "done", "dropped")
+TOPIC_TRANSITIONS = {"open": {"in_progress", "dropped"}, "in_progress": {"done", "dropped"},
+                     "done": {"in_progress"}, "dropped": set()}
 WEIGHTS = {"volume": 0.30, "dissatisfied": 0.20, "reopened": 0.15, "departments": 0.10, "days_open": 0.10,
            "places": 0.10, "recurring": 0.05}
 MIN_ORDERS = 20
+
+
+def allowed_status_change(current: str, wanted: str) -> bool:
+    """Whether a topic in `current` status may move to `wanted` (staying put is always allowed)."""
+    return wanted == current or wanted in TOPIC_TRANSITIONS.get(current, set())
 
 
 def rank(orders: pd.DataFrame, month: str, top: int = 10) -> list[dict]:

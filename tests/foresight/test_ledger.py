@@ -1,0 +1,78 @@
+"""The kept history (day tallies, piece runs) says what the orders say, kept in steps, on both backends."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+import pandas as pd
+import pytest
+
+from hotline.db import make_engine, make_session_factory
+from hotline.foresight import emerging, history
+from hotline.foresight.ledger import READ_COLUMNS, Ledger
+from hotline.foresight.queries import orders_frame
+from hotline.reference.citypack import load_pack
+from hotline.simulate import run
+from hotline.store import migrate
+
+from ..conftest import PG_ADMIN_URL, _admin_exec, _note_pg, _pg_reachable
+from .conftest import JINCHANG
+
+FIRST, DAYS = date(2023, 10, 10), 10
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def simulated_store(request, tmp_path):
+    """Ten simulated days of Jinchang (heating starts inside them) in a fresh store of each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    else:
+        reason = _pg_reachable()
+        if reason:
+            pytest.skip(reason)
+        name = f"hotline_fs_{uuid.uuid4().hex[:10]}"
+        _admin_exec(f'CREATE DATABASE "{name}"')
+        _note_pg("ran")
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    engine = make_engine(url)
+    migrate(engine)
+    load_pack(make_session_factory(engine), JINCHANG)
+    engine.dispose()
+    run(JINCHANG, FIRST, DAYS, 7, 0.3, db=url, truth=tmp_path / "truth.json")
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+    if request.param == "postgres":
+        _admin_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _sorted(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    return frame[columns].sort_values(columns).reset_index(drop=True)
+
+
+def test_tallies_and_runs_kept_in_steps_equal_those_of_the_orders(simulated_store):
+    ledger = Ledger(simulated_store)
+    assert ledger.catch_up(FIRST, until=date(2023, 10, 14)) == 5
+    assert ledger.catch_up(FIRST) == DAYS - 1 - 5  # the last day is not complete yet
+    assert ledger.catch_up(FIRST) == 0
+    assert ledger.span() == (FIRST, date(2023, 10, 18))
+    orders = orders_frame(simulated_store, datetime(2023, 10, 10), datetime(2023, 10, 19), READ_COLUMNS)
+    expected = history.tallies(orders)
+    kept = ledger.tallies(history.KINDS, FIRST, date(2023, 10, 19))
+    columns = ["kind", "day", "key", "count"]
+    pd.testing.assert_frame_equal(_sorted(kept, columns), _sorted(expected, columns), check_dtype=False)
+    assert set(kept["kind"]) == set(history.KINDS)
+    uses = history.piece_days(emerging.texts(orders), orders["created_at"].dt.normalize())
+    runs = ["piece", "first_day", "last_day"]
+    pd.testing.assert_frame_equal(_sorted(ledger.piece_runs(), runs), _sorted(history.runs(uses), runs))
+
+
+def test_asking_for_earlier_days_than_kept_starts_the_history_again(simulated_store):
+    ledger = Ledger(simulated_store)
+    ledger.catch_up(date(2023, 10, 15))
+    assert ledger.span() == (date(2023, 10, 15), date(2023, 10, 18))
+    assert ledger.catch_up(FIRST) == DAYS - 1
+    assert ledger.span() == (FIRST, date(2023, 10, 18))
+    kept = ledger.tallies(("category",), FIRST, date(2023, 10, 19))
+    assert kept.groupby("day")["count"].sum().index.min() == pd.Timestamp(FIRST)
