@@ -1,4 +1,4 @@
-"""HTTP routes of calls: the phone system posts each call; staff list recent ones."""
+"""HTTP routes of calls: the phone system posts each call; staff record callbacks and list recent calls."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Query
 
+from hotline.errors import InvalidInput
 from hotline.web.deps import CurrentActor, PlatformDep
 from hotline.web.params import parse_moment
 from hotline.workorders.domain import Role, mask_phone
@@ -23,6 +24,18 @@ def record_call(platform: PlatformDep, actor: CurrentActor, body: Annotated[dict
         body = body | {"queued_at": parse_moment(body["queued_at"], "queued_at", zone)}
     call = platform.calls.record(actor, body)
     return {"id": call.id, "queued_at": iso(call.queued_at, zone), "answered": call.answered}
+
+
+@router.post("/{call_id}/callback")
+def record_callback(platform: PlatformDep, actor: CurrentActor, call_id: int,
+                    body: Annotated[dict[str, Any] | None, Body()] = None) -> dict:
+    """Record that a missed call was called back: {"at"?} (default now)."""
+    zone = ZoneInfo(platform.settings.timezone)
+    at = (body or {}).get("at")
+    if at is not None and not isinstance(at, str):
+        raise InvalidInput("'at' must be a time", field="at")
+    call = platform.calls.record_callback(actor, call_id, parse_moment(at, "at", zone))
+    return {"id": call.id, "called_back_at": iso(call.called_back_at, zone), "updated_at": iso(call.updated_at, zone)}
 
 
 @router.get("")

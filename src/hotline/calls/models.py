@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, Timestamp
@@ -24,8 +24,16 @@ class CallRecord(Base):
     agent: Mapped[str | None] = mapped_column(String(64))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"))
     called_back_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # When the row last changed after the phone system recorded it (a callback), by the city clock;
+    # NULL while it is as recorded. New rows are found by id; this finds the few changed in place.
+    updated_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
-    __table_args__ = (Index("ix_call_records_queued_at", "queued_at"),)
+    __table_args__ = (
+        Index("ix_call_records_queued_at", "queued_at"),
+        # Only changed rows are indexed: the index stays small while calls number tens of millions.
+        Index("ix_call_records_updated_at", "updated_at", sqlite_where=text("updated_at IS NOT NULL"),
+              postgresql_where=text("updated_at IS NOT NULL")),
+    )
 
 
 class AgentShift(Base):

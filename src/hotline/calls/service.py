@@ -6,12 +6,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.clock import Clock
 from hotline.db import unit_of_work
-from hotline.errors import InvalidInput
+from hotline.errors import Conflict, InvalidInput, NotFound
 from hotline.calls.models import CallRecord
 from hotline.users.actor import Actor
 from hotline.workorders.domain import Role
@@ -64,6 +64,31 @@ class CallService:
                               order_id=order_id)
             session.add(call)
         self._publish({"type": "call", "answered": answered, "wait_seconds": wait, "at": queued_at.isoformat()})
+        return call
+
+    def record_callback(self, actor: Actor, call_id: int, at: datetime | None = None) -> CallRecord:
+        """Mark a missed call as called back (at `at`, default now); the row's updated_at says it changed."""
+        actor.require_role(Role.CALL_TAKER, Role.DISPATCHER)
+        now = self._clock()
+        at = now if at is None else at
+        if not isinstance(at, datetime):
+            raise InvalidInput("'at' must be a time", field="at")
+        with unit_of_work(self._sessions) as session:
+            call = session.get(CallRecord, call_id)
+            if call is None:
+                raise NotFound(f"there is no call {call_id}", field="call_id")
+            if call.answered:
+                raise Conflict("an answered call is not called back", rule="callback_missed_only")
+            if not call.queued_at <= at <= now:
+                raise InvalidInput("'at' must lie between the call and now", field="at")
+            # Conditional, so that of two call-takers calling back at once only the first is recorded.
+            marked = session.execute(
+                update(CallRecord).where(CallRecord.id == call_id, CallRecord.called_back_at.is_(None))
+                .values(called_back_at=at, updated_at=now).execution_options(synchronize_session=False))
+            if marked.rowcount != 1:
+                raise Conflict(f"call {call_id} was already called back", rule="callback_once")
+            session.refresh(call)
+        self._publish({"type": "call_callback", "call_id": call_id, "at": at.isoformat()})
         return call
 
     def recent(self, since: datetime, limit: int = 100) -> tuple[int, list[CallRecord]]:
