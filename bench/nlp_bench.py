@@ -7,7 +7,9 @@
   department suggestion (dispatch history of the predicted category at the order's place, with the text);
 - suggestion latency for one order (place + three heads + explanations + department router) and batch
   throughput (heads; the router's own batch rate beside it);
-- incident grouping: pairwise precision / recall against the simulator's ground truth;
+- incident grouping: pairwise precision / recall against the simulator's ground truth — local bursts
+  alone against the local incidents, then every level (bursts, district surges, city-wide waves) against
+  all of them; the batch's seconds; one intake similar-open-orders query against the last 3 days' orders;
 - the hard synthetic 7-class set (bench/hard_messages.py): ours vs. char-TF-IDF + LinearSVC, same folds.
 """
 

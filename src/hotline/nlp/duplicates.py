@@ -1,4 +1,8 @@
-"""Duplicate requests and incident clusters among open orders: same place, similar text, close in time."""
+"""Duplicate requests and incident clusters among open orders: same place, similar text, close in time.
+
+Two levels: a local burst (many calls from one community) is found here; a city-wide wave (one new
+problem called in from many places) in hotline.nlp.waves. `cluster` returns both.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from scipy.stats import poisson
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from hotline.nlp.text import clean
+from hotline.nlp.waves import SurgeRules, WaveRules, district_surges, waves
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ class GroupingRules:
     duplicate_window_hours: float = 72.0
     duplicate_similarity: float = 0.3  # at intake, a text this close at the same place is offered for merging
     same_category_bonus: float = 0.1
+    waves: WaveRules = WaveRules()
+    surges: SurgeRules = SurgeRules()
 
 
 def _vectors(texts: Sequence[str]):
@@ -79,7 +86,46 @@ def similar_open(new: OrderText, candidates: Sequence[OrderText], rules: Groupin
 
 
 def cluster(orders: Sequence[OrderText], rules: GroupingRules = GroupingRules()) -> list[list[str]]:
-    """Incidents: bursts of same-category orders at one place, each a list of order keys."""
+    """Incidents, each a list of order keys: local bursts, district surges and city-wide waves.
+
+    A wider incident takes in the narrower ones it overlaps (a burst inside a district's outage).
+    """
+    bursts = local_bursts(orders, rules)
+    explained = frozenset(k for b in bursts for k in b)
+    surges = [w.keys for w in district_surges(orders, rules.surges, explained)]
+    in_surge = {k for keys in surges for k in keys}
+    district = {o.key: o.district for o in orders}
+    wide = list(surges)
+    for wave in waves(orders, rules.waves):
+        if 2 * len(in_surge.intersection(wave.keys)) < len(wave.keys):
+            wide.append(wave.keys)
+            continue
+        # A wave that is mostly one district's surge is that district's outage (each district has its
+        # own supplier): the same words elsewhere then are each district's own smaller incident.
+        by_district: dict[str | None, list[str]] = {}
+        for key in wave.keys:
+            by_district.setdefault(district[key], []).append(key)
+        wide += list(by_district.values())
+    return _merge_overlapping(wide + bursts)
+
+
+def _merge_overlapping(groups: list[list[str]]) -> list[list[str]]:
+    """Groups sharing an order become one, in the order first seen."""
+    merged: list[dict[str, None]] = []  # dicts keep keys ordered and unique
+    for group in groups:
+        overlapping = [m for m in merged if not m.keys().isdisjoint(group)]
+        target = overlapping[0] if overlapping else {}
+        for other in overlapping[1:]:
+            target.update(other)
+            merged.remove(other)
+        target.update(dict.fromkeys(group))
+        if not overlapping:
+            merged.append(target)
+    return [list(m) for m in merged]
+
+
+def local_bursts(orders: Sequence[OrderText], rules: GroupingRules = GroupingRules()) -> list[list[str]]:
+    """Bursts of same-category orders at one place, each a list of order keys."""
     orders = sorted(orders, key=lambda o: o.at)
     window = timedelta(hours=rules.window_hours)
     blocks: dict[tuple, list[OrderText]] = {}
