@@ -64,9 +64,8 @@ def load() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
-def add_order(store: str) -> int:
+def add_order(path: str) -> int:
     """Copy the newest order under a new id and number, as the API would add one; its id."""
-    path = store.split("///", 1)[1]
     con = sqlite3.connect(path)
     try:
         cols = [r[1] for r in con.execute("PRAGMA table_info(work_orders)")]
@@ -83,11 +82,21 @@ def add_order(store: str) -> int:
         con.close()
 
 
+def add_order_elsewhere(store: str) -> None:
+    """add_order in a process of its own, as another server or the simulator would write.
+
+    A sqlite3 writer closing inside the refresher's process deletes the WAL files the ADBC driver still
+    has open (tests/analytics/test_freshness_regression.py); that bug is measured there, not here."""
+    code = f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import analytics_bench as b; " \
+           f"b.add_order({store.split('///', 1)[1]!r})"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def freshness(store: str, service: AnalyticsService, analyst: Actor) -> float:
     """Seconds from an order's commit until `overview` counts it, the refresher running in the background."""
     before = service.module(analyst, "overview", Filters())["total"]
+    add_order_elsewhere(store)
     committed = time.monotonic()
-    add_order(store)
     while service.module(analyst, "overview", Filters())["total"] == before:
         if time.monotonic() - committed > 60:
             return float("inf")

@@ -7,6 +7,8 @@ from datetime import timedelta
 from hotline.analytics.calls import PARTS
 from hotline.analytics.rollups import HALF, SUMS, agent_days, half_hours
 from hotline.calls.models import CallRecord
+from hotline.users.actor import Actor
+from hotline.workorders.domain import Role
 
 from .test_analytics_api import get
 
@@ -44,9 +46,10 @@ def test_rollups_equal_the_calls_for_any_window_and_follow_new_calls_and_callbac
         body = get(api, "calls", created_from=lo.isoformat(), created_to=hi.isoformat())
         assert body["offered"] == _raw(engine, lo, hi)[0]
     # A callback on an old missed call and a new call: both reach the rollups at the next refresh.
-    with platform.sessions.begin() as session:
+    with platform.sessions() as session:
         missed = session.query(CallRecord).filter(~CallRecord.answered, CallRecord.called_back_at.is_(None)).first()
-        missed.called_back_at = missed.queued_at + timedelta(hours=2)
+    platform.calls.record_callback(Actor("ct1", Role.CALL_TAKER), missed.id, missed.queued_at + timedelta(hours=2))
+    with platform.sessions.begin() as session:
         session.add(CallRecord(caller="13900001111", queued_at=start + timedelta(days=1, minutes=44), wait_seconds=9,
                                answered=True, talk_seconds=60, agent="agent9"))
     engine.refresh()

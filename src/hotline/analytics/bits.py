@@ -41,6 +41,8 @@ QUALITY = tuple((f, f) for f in FLAGS) + (("replied", "replied_at IS NOT NULL OR
 
 EFF = {name: 1 << i for i, (name, _) in enumerate(EFFICIENCY)}
 QUAL = {name: 1 << i for i, (name, _) in enumerate(QUALITY)}
+# The orders whose figures depend on the time of the query: open, or with a deadline not yet met.
+PENDING = EFF["sign_pending"] | EFF["finish_pending"] | EFF["open"]
 
 
 def pack(conditions) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
-from hotline.analytics.common import Context, grouping, time_unit
+from hotline.analytics.common import Context, count_orders, grouping, time_unit
 from hotline.analytics.filters import DIMENSIONS, bucket_end
 from hotline.analytics.metrics import change, mean, ratio
 from hotline.analytics.rollups import SUMS, agent_days, half_hours
@@ -118,9 +119,7 @@ def _peaks(ctx: Context, halves: str, params: list) -> list[dict]:
 
 def _per_order(ctx: Context, offered: int) -> dict:
     """Calls offered ÷ phone orders created in the same window (the orders' filters apply to orders)."""
-    where, params = ctx.filters.where()
-    phone_orders = ctx.engine.rows(f"SELECT count(*) FROM work_orders o WHERE {where} AND o.channel = 'phone'",
-                                   params)[0][0]
+    phone_orders = count_orders(ctx, replace(ctx.filters, channel="phone"))
     figure = ratio(offered, phone_orders, digits=3)
     figure["drill"] = ctx.filters.drill(channel="phone")
     return figure

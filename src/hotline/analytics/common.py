@@ -6,10 +6,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from hotline.analytics import daily
 from hotline.analytics.engine import AnalyticsEngine
-from hotline.analytics.filters import (
-    DIMENSION_GROUPS, TIME_GROUPS, Filters, bucket_end, default_time_group,
-)
+from hotline.analytics.filters import DIMENSION_GROUPS, TIME_GROUPS, Filters, bucket_end, default_time_group
+from hotline.analytics.filters import DIMENSIONS as FILTER_DIMENSIONS
 from hotline.analytics.metrics import change
 
 NAME_KINDS = {"district": "region", "street": "region", "community": "region", "category": "category",
@@ -93,6 +93,8 @@ def grouped_counts(ctx: Context, dimensions: tuple[str, ...], unit: str | None,
                    filters: Filters | None = None) -> dict[str, list[tuple[Any, int]]]:
     """Counts of the filtered orders by each dimension (and time bucket) in one scan: name → [(value, n)]."""
     filters = filters or ctx.filters
+    if daily.serves(filters) and set(dimensions) <= set(daily.DIMENSIONS) and unit in (None, *daily.TIME_UNITS):
+        return _rolled_counts(ctx, dimensions, unit, filters)
     where, params = filters.where()
     columns = [f"o.{d}" for d in dimensions]
     keys = list(dimensions)
@@ -113,6 +115,29 @@ def grouped_counts(ctx: Context, dimensions: tuple[str, ...], unit: str | None,
             continue
         index = flags.index(0)
         out[keys[index]].append((row[index], count))
+    for values in out.values():
+        values.sort(key=lambda pair: (-pair[1], str(pair[0])))
+    return out
+
+
+def _rolled_counts(ctx: Context, dimensions: tuple[str, ...], unit: str | None,
+                   filters: Filters) -> dict[str, list[tuple[Any, int]]]:
+    """grouped_counts from the daily rollup (daily.py): the same pairs in the same order."""
+    rows, params = daily.window(daily.BY_DIMENSION, filters.created_from, filters.created_to)
+    listed = ", ".join(f"'{d}'" for d in dimensions)
+    # Time buckets in a column of their own: a union with the text values would make them text.
+    sql = (f"WITH w AS ({rows}) SELECT dim, value, NULL::TIMESTAMP, sum(n) FROM w WHERE dim IN ({listed}) "
+           f"GROUP BY 1, 2 HAVING sum(n) > 0 UNION ALL SELECT '', NULL, NULL, sum(n) FROM w WHERE dim = ''")
+    if unit:
+        sql += f" UNION ALL SELECT 'time', NULL, date_trunc('{unit}', start), sum(n) FROM w WHERE dim = '' GROUP BY 3"
+    out: dict[str, list[tuple[Any, int]]] = {k: [] for k in (*dimensions, *(("time",) if unit else ()))}
+    out["total"] = []
+    found = ctx.engine.rows(sql, params)
+    for dim, value, start, count in found:
+        if dim == "":
+            out["total"].append((None, int(count or 0)))
+        else:
+            out[dim].append((start if dim == "time" else value, int(count)))
     for values in out.values():
         values.sort(key=lambda pair: (-pair[1], str(pair[0])))
     return out
@@ -139,6 +164,14 @@ def count_orders(ctx: Context, filters: Filters | None) -> int | None:
     """How many orders match; None when there is no such period."""
     if filters is None:
         return None
+    # The daily rollup has each dimension's counts: it answers a window with at most one such filter.
+    # (A category filter matches either level, two rollup dimensions: left to the orders.)
+    chosen = [d for d in FILTER_DIMENSIONS if getattr(filters, d) is not None]
+    if daily.serves(filters) or (len(chosen) == 1 and chosen[0] in daily.DIMENSIONS and chosen[0] != "category"):
+        dim, value = (chosen[0], getattr(filters, chosen[0])) if chosen else ("", None)
+        rows, params = daily.window(daily.BY_DIMENSION, filters.created_from, filters.created_to)
+        return int(ctx.engine.rows(f"SELECT coalesce(sum(n), 0) FROM ({rows}) WHERE dim = ? AND value IS NOT DISTINCT FROM ?",
+                                   params + [dim, value])[0][0])
     where, params = filters.where()
     return ctx.engine.rows(f"SELECT count(*) FROM work_orders o WHERE {where}", params)[0][0]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hotline.analytics import daily
 from hotline.analytics.bits import EFF, sum_bits
 from hotline.analytics.common import Context
 from hotline.analytics.metrics import composite, rank, ratio, shrunk_rate
@@ -23,13 +24,14 @@ PART_NAMES = ("orders", "sign_due", "signed_on_time", "finish_due", "finished_on
               "returned_orders", "ping_pong", "extended", "ever_replied", "reopened", "supervised",
               "supervision_notices", "called_back", "resolved", "rated", "satisfied")
 STATIC = [n for n in PART_NAMES if n in EFF]  # counts of one packed condition each (bits.EFFICIENCY)
-# One row per (…, eff_bits) group; the counts that compare a deadline with now are evaluated only on
-# the rows whose bit says the deadline is still pending. Four `?`: the time now.
-GROUP_PARTS = (
-    "o.eff_bits AS bits, count(*) AS n, coalesce(sum(o.supervision_count), 0) AS notices, "
+# The counts that compare a deadline with now, evaluated only on the rows whose bit says the deadline is
+# still pending. Four `?`: the time now.
+LATE = (
     f"count(*) FILTER (WHERE o.eff_bits & {EFF['sign_pending']} <> 0 AND o.sign_due_at < ?) AS sign_late, "
     f"count(*) FILTER (WHERE o.eff_bits & {EFF['finish_pending']} <> 0 AND o.finish_due_at < ?) AS finish_late, "
     f"count(*) FILTER (WHERE o.eff_bits & {EFF['open']} <> 0 AND {overdue_sql()}) AS overdue_now")
+# One row per (…, eff_bits) group.
+GROUP_PARTS = f"o.eff_bits AS bits, count(*) AS n, coalesce(sum(o.supervision_count), 0) AS notices, {LATE}"
 
 
 def parts_of(groups: list[dict]) -> dict:
@@ -66,19 +68,58 @@ def figures(parts: dict) -> dict:
     }
 
 
+def rolled_parts(ctx: Context, filters) -> dict[str | None, dict]:
+    """The parts of each order department (None too) from the daily rollup (daily.py), with the deadlines
+    still pending counted on the orders; only for filters the rollups serve. Besides PART_NAMES each
+    carries closed_directly, registration_issues, reply_issues and the orders' dispatches and returns."""
+    rows, params = daily.window(daily.BY_DEPARTMENT, filters.created_from, filters.created_to)
+    sums = ", ".join(f"sum({m})::BIGINT AS {m}" for m in daily.BY_DEPARTMENT.measures)
+    found = ctx.engine.dicts(f"SELECT department, {sums} FROM ({rows}) GROUP BY 1", params)
+    window, window_params = filters.window_sql("o.created_at")
+    late = {r["department"]: r for r in ctx.engine.dicts(
+        f"SELECT o.department AS department, {LATE} FROM {daily.PENDING_ORDERS.name} o WHERE {window} GROUP BY 1",
+        [ctx.now] * 4 + window_params)}
+    none = {"sign_late": 0, "finish_late": 0, "overdue_now": 0}
+    out = {}
+    for row in found:
+        pending = late.get(row["department"], none)
+        out[row["department"]] = {
+            "orders": row["n"], "sign_due": row["sign_done"] + pending["sign_late"],
+            "finish_due": row["finish_done"] + pending["finish_late"], "overdue_now": pending["overdue_now"],
+            "supervision_notices": row["notices"],
+        } | {name: row[name] for name in (*STATIC, "closed_directly", "registration_issues", "reply_issues",
+                                          "dispatches", "returns")}
+    return out
+
+
+def summed(parts: list[dict]) -> dict:
+    """The parts of several groups added up."""
+    out: dict = {}
+    for one in parts:
+        for name, value in one.items():
+            out[name] = out.get(name, 0) + value
+    return out
+
+
 def efficiency(ctx: Context) -> dict:
     """The efficiency module."""
-    where, params = ctx.filters.where()
-    rows = ctx.engine.dicts(
-        f"SELECT o.department AS department, {GROUP_PARTS} FROM work_orders o WHERE {where} "
-        f"GROUP BY o.department, o.eff_bits", [ctx.now] * 4 + params)
-    groups: dict = {}
-    for row in rows:
-        groups.setdefault(row["department"], []).append(row)
+    if daily.serves(ctx.filters):
+        rolled = rolled_parts(ctx, ctx.filters)
+        total_parts = summed(list(rolled.values())) or dict.fromkeys(PART_NAMES, 0)
+        by_department = {code: {n: parts[n] for n in PART_NAMES} for code, parts in rolled.items() if code is not None}
+        total_parts = {n: total_parts[n] for n in PART_NAMES}
+    else:
+        where, params = ctx.filters.where()
+        rows = ctx.engine.dicts(
+            f"SELECT o.department AS department, {GROUP_PARTS} FROM work_orders o WHERE {where} "
+            f"GROUP BY o.department, o.eff_bits", [ctx.now] * 4 + params)
+        groups: dict = {}
+        for row in rows:
+            groups.setdefault(row["department"], []).append(row)
+        total_parts = parts_of(rows)
+        by_department = {code: parts_of(found) for code, found in groups.items() if code is not None}
     events = _event_parts(ctx)
-    total_parts = parts_of(rows)
     total_parts |= {"dispatches": sum(e[0] for e in events.values()), "returns": sum(e[1] for e in events.values())}
-    by_department = {code: parts_of(found) for code, found in groups.items() if code is not None}
     for code, (dispatches, returns) in events.items():
         by_department.setdefault(code, dict.fromkeys(PART_NAMES, 0))
         by_department[code] |= {"dispatches": dispatches, "returns": returns}
@@ -104,6 +145,10 @@ def _event_parts(ctx: Context) -> dict[str, tuple[int, int]]:
 
     The copy keeps each order's counts by department (work_orders.ev_departments, equal to its events),
     so this is one pass over the filtered orders rather than a join with every event."""
+    if daily.serves(ctx.filters):
+        rows, params = daily.window(daily.BY_EVENT_DEPARTMENT, ctx.filters.created_from, ctx.filters.created_to)
+        found = ctx.engine.rows(f"SELECT department, sum(dispatches), sum(returns) FROM ({rows}) GROUP BY 1", params)
+        return {code: (int(d), int(r)) for code, d, r in found}
     where, params = ctx.filters.where()
     rows = ctx.engine.rows(
         f"SELECT d.department, sum(d.dispatches), sum(d.returns) FROM "

@@ -13,11 +13,11 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hotline.analytics import rollups
+from hotline.analytics import daily, repeats, rollups
 from hotline.analytics.bits import COMPUTED
 from hotline.analytics.derived import with_order_events
 from hotline.analytics.quality import build_reference
-from hotline.analytics.quality_sql import flag_select
+from hotline.analytics.quality_sql import flag_select, quote
 from hotline.analytics.schema import SCHEMA_VERSION, TABLES, WORK_ORDERS, CopiedTable
 from hotline.analytics.source import StoreSource, concat, literal, normalise, select_columns
 
@@ -28,8 +28,6 @@ CHUNK_ROWS = 200_000
 # one was copied; each pull looks back this many ids (and seconds) and skips rows it already has.
 LOOKBACK_IDS = {"sqlite": 0, "postgresql": 5_000}
 LOOKBACK_SECONDS = 5
-# Missed calls are called back within days; a callback recorded later than this is not looked for.
-CALLBACK_HORIZON = timedelta(days=7)
 NEW = "__new"
 # DuckDB caches up to 80% of RAM by default; the server must stay under 4 GB (issue 4). Beyond this it
 # evicts cached blocks and spills large aggregates to disk instead.
@@ -140,7 +138,7 @@ class AnalyticsEngine:
         """Replace the live tables by the rebuilt ones in one transaction; readers see one or the other."""
         con = self._db.cursor()
         con.execute("BEGIN")
-        for table in (*TABLES, *rollups.TABLES, _WATERMARKS):
+        for table in (*TABLES, *rollups.TABLES, *daily.TABLES, _WATERMARKS):
             con.execute(f"DROP TABLE IF EXISTS {table.name}")
             con.execute(f"ALTER TABLE {table.name}{NEW} RENAME TO {table.name}")
         con.execute("COMMIT")
@@ -152,7 +150,7 @@ class AnalyticsEngine:
     def _create(self, suffix: str, drop: bool) -> None:
         self._tops = {k: v for k, v in self._tops.items() if k.endswith(NEW) != bool(suffix)}  # those dropped
         con = self._db.cursor()
-        for table in (*TABLES, *rollups.TABLES, _WATERMARKS):
+        for table in (*TABLES, *rollups.TABLES, *daily.TABLES, _WATERMARKS):
             if drop:
                 con.execute(f"DROP TABLE IF EXISTS {table.name}{suffix}")
             con.execute(table.ddl.replace(f"EXISTS {table.name} (", f"EXISTS {table.name}{suffix} ("))
@@ -190,12 +188,14 @@ class AnalyticsEngine:
             # Events before orders: an order changed after this pull leaves an event the next pull sees.
             new_order_ids = self._sync_append(con, source, _table("order_events"), suffix, collect="order_id")
             changed += len(new_order_ids)
+            daily.fill(con, suffix)  # a copy from before the order rollups gets them before any change
             changed += self._sync_upsert(con, source, WORK_ORDERS, suffix, new_order_ids)
+            daily.fill(con, suffix)  # a first build fills them once its orders are in
             call_top = self._top(con, f"call_records{suffix}")
             for name in ("call_records", "agent_shifts", "kb_searches"):
                 changed += len(self._sync_append(con, source, _table(name), suffix))
             called_back: list[datetime] = []
-            changed += self._sync_callbacks(con, source, suffix, called_back)
+            changed += self._sync_changed_calls(con, source, suffix, called_back)
             if not rollups.fill(con, suffix):
                 rollups.touch(con, suffix, rollups.halves_since(con, suffix, call_top) + called_back)
             changed += self._sync_upsert(con, source, _table("kb_articles"), suffix, set())
@@ -270,52 +270,54 @@ class AnalyticsEngine:
             return 0
         con.execute("BEGIN")
         con.register("_changed", batch)
+        changed_rows = f"(SELECT * FROM {name} WHERE id IN (SELECT id FROM _changed))"
+        before = con.sql(changed_rows).to_arrow_table() if table is WORK_ORDERS else None
         con.execute(f"DELETE FROM {name} WHERE id IN (SELECT id FROM _changed)")
-        con.unregister("_changed")
         _insert(con, table, name, batch, self._deriver(table, suffix, source), dedupe=True)
         con.unregister("_events")
+        if before is not None:  # the order rollups follow the replaced rows (daily.py)
+            highest = max(top, pc.max(batch.column("id")).as_py())
+            daily.apply(con, suffix, before, con.sql(changed_rows).to_arrow_table(),
+                        lambda phones: _phone_orders(source, phones, highest))
+        con.unregister("_changed")
         con.execute("COMMIT")
         return batch.num_rows
 
-    def _sync_callbacks(self, con, source: StoreSource, suffix: str, halves: list[datetime]) -> int:
-        """Call rows change in place only when a missed call is called back: re-read those (their
-        half-hours are added to `halves`, for the rollups)."""
+    def _sync_changed_calls(self, con, source: StoreSource, suffix: str, halves: list[datetime]) -> int:
+        """Call rows that changed in place since the copy's newest change (a missed call called back sets
+        updated_at): replace them whole; their half-hours are added to `halves`, for the rollups."""
         name = "call_records" + suffix
-        top, latest, last_queued = con.execute(
-            f"SELECT max(id), max(called_back_at), max(queued_at) FROM {name}").fetchone()
+        top, newest = con.execute(f"SELECT max(id), max(updated_at) FROM {name}").fetchone()
         if top is None:
             return 0
-        first = con.execute(f"SELECT min(id) FROM {name} WHERE NOT answered AND called_back_at IS NULL "
-                            f"AND queued_at >= ?", [last_queued - CALLBACK_HORIZON]).fetchone()[0]
-        if first is None:
-            return 0
-        since = f" AND called_back_at >= {literal(latest - timedelta(seconds=LOOKBACK_SECONDS))}" if latest else ""
-        batch = source.fetch(
-            f"SELECT {select_columns(_table('call_records'))} FROM call_records WHERE id >= {first} "
-            f"AND id <= {top} AND called_back_at IS NOT NULL{since}")
+        # Rows above `top` are new ones, which the append pull copies whole.
+        since = f" AND updated_at >= {literal(newest - timedelta(seconds=LOOKBACK_SECONDS))}" if newest else ""
+        batch = source.fetch(f"SELECT {select_columns(_table('call_records'))} FROM call_records "
+                             f"WHERE updated_at IS NOT NULL{since} AND id <= {top}")
         if batch.num_rows == 0:
             return 0
         con.execute("BEGIN")
-        con.register("_changed", batch)
-        # Only rows whose copy still lacks the callback; the rest are unchanged.
-        found = con.execute(f"SELECT DISTINCT {rollups.HALF.replace('queued_at', 'c.queued_at')} FROM {name} c JOIN _changed n USING (id) "
-                            f"WHERE c.called_back_at IS NULL").fetchall()
-        halves += [r[0] for r in found]
-        stale = con.execute(f"SELECT count(*) FROM {name} c JOIN _changed n USING (id) "
-                            f"WHERE c.called_back_at IS NULL").fetchone()[0]
-        con.execute(f"UPDATE {name} SET called_back_at = CAST(n.called_back_at AS TIMESTAMP) FROM _changed n "
-                    f"WHERE {name}.id = n.id AND {name}.called_back_at IS NULL")
+        con.register("_changed", normalise(batch))
+        # The look-back re-reads rows already copied (and two changes may share a second): only rows
+        # whose copy differs from the store's are replaced.
+        table = _table("call_records")
+        differs = " OR ".join(f'c."{n}" IS DISTINCT FROM CAST(n."{n}" AS {t})' for n, t in table.columns if n != "id")
+        stale = con.execute(f"SELECT c.id, {rollups.HALF.replace('queued_at', 'c.queued_at')} FROM {name} c "
+                            f"JOIN _changed n USING (id) WHERE {differs}").fetchall()
         con.unregister("_changed")
+        if stale:
+            ids = pa.array([r[0] for r in stale], pa.int64())
+            con.execute(f"DELETE FROM {name} WHERE id IN ({','.join(str(r[0]) for r in stale)})")
+            _insert(con, table, name, batch.filter(pc.is_in(batch.column("id"), ids)))
+            halves += sorted({r[1] for r in stale})
         con.execute("COMMIT")
-        return stale
+        return len(stale)
 
     def _deriver(self, table: CopiedTable, suffix: str, store: StoreSource | None = None):
         """How a table's derived columns are computed at copy time: a function of the rows' SELECT.
         With `store`, the orders' events are read from the store (see _order_select)."""
         if table is WORK_ORDERS:
             return lambda con, source, batch: self._order_select(con, source, batch, suffix, store)
-        if table.name == "call_records":
-            return lambda con, source, batch: f"SELECT *, {CALL_SLOTS} FROM {source}"
         return None
 
     def _order_select(self, con, source: str, batch: pa.Table, suffix: str, store: StoreSource | None) -> str:
@@ -342,11 +344,6 @@ class AnalyticsEngine:
         return with_order_events(flag_select(self._quality_ref, source), f"SELECT id FROM {source}",
                                  events, int(lo), int(hi))
 
-
-# Half-hour of the day (0–47) and ISO weekday of a call. Unread since calls use the rollups (rollups.py):
-# drop them at the next schema version (dropping now would force every copy to rebuild).
-CALL_SLOTS = ("(hour(CAST(queued_at AS TIMESTAMP)) * 2 + minute(CAST(queued_at AS TIMESTAMP)) // 30) AS slot, "
-              "isodow(CAST(queued_at AS TIMESTAMP)) AS weekday")
 
 _WATERMARKS = CopiedTable("_watermarks", (("name", "VARCHAR"), ("value", "BIGINT")), "replace")
 
@@ -375,6 +372,14 @@ def _insert(con, table: CopiedTable, name: str, batch: pa.Table, derive=None, de
         source = f"({derive(con, source, batch)})"
     con.execute(f"INSERT INTO {name} SELECT {outer} FROM (SELECT {select} FROM {source})")
     con.unregister("_batch")
+
+
+def _phone_orders(source: StoreSource, phones: list[str], highest: int) -> pa.Table:
+    """Every order of these phones up to id `highest` (the copy's), from the store's index by phone."""
+    parts = [source.fetch(f"SELECT {', '.join(repeats.KEY)} FROM work_orders WHERE id <= {int(highest)} AND "
+                          f"citizen_phone IN ({', '.join(quote(p) for p in phones[i:i + 1_000])})")
+             for i in range(0, len(phones), 1_000)]
+    return normalise(concat(parts))
 
 
 def _without_known(con, name: str, batch: pa.Table, start: int) -> pa.Table:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from hotline.analytics import daily
 from hotline.analytics.common import Context, count_orders
 from hotline.analytics.efficiency import OPEN, overdue_sql
 from hotline.analytics.metrics import change, per_10k, ratio
@@ -79,16 +80,18 @@ def _orders(ctx: Context, live, today: tuple) -> tuple[dict, list[dict]]:
     rows that can count: the open orders and today's."""
     where, params = live.where()
     is_open = f"o.status IN {OPEN}"
+    # The open orders are pending ones (daily.py keeps those apart): no scan of every order.
+    rows_that_count = (f"(SELECT * FROM {daily.PENDING_ORDERS.name} WHERE status IN {OPEN} UNION ALL "
+                       f"SELECT * FROM work_orders WHERE created_at >= ? AND created_at < ? AND status NOT IN {OPEN})")
     rows = ctx.engine.dicts(
         f"SELECT o.district AS district, o.status AS status, count(*) FILTER (WHERE {is_open}) AS open, "
         f"count(*) FILTER (WHERE {overdue_sql()}) AS overdue, "
         f"count(*) FILTER (WHERE {is_open} AND NOT {overdue_sql()} AND o.status <> 'replied' "
         f"AND o.finish_due_at >= ? AND o.finish_due_at < ?) AS near, "
         f"count(*) FILTER (WHERE o.created_at >= ? AND o.created_at < ?) AS today, "
-        f"[GROUPING(o.district), GROUPING(o.status)] AS g FROM work_orders o "
-        f"WHERE {where} AND ({is_open} OR (o.created_at >= ? AND o.created_at < ?)) "
-        f"GROUP BY GROUPING SETS ((o.district), (o.status), ())",
-        [ctx.now] * 4 + [ctx.now, ctx.now + NEAR_DEADLINE, *today] + params + list(today))
+        f"[GROUPING(o.district), GROUPING(o.status)] AS g FROM {rows_that_count} o "
+        f"WHERE {where} GROUP BY GROUPING SETS ((o.district), (o.status), ())",
+        [ctx.now] * 4 + [ctx.now, ctx.now + NEAR_DEADLINE, *today] + list(today) + params)
     total = next((r for r in rows if all(r["g"])), {"open": 0, "overdue": 0, "near": 0})
     statuses = sorted(((r["status"], r["open"]) for r in rows if r["g"] == [1, 0] and r["open"]),
                       key=lambda pair: (-pair[1], pair[0]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hotline.analytics import daily
 from hotline.analytics.bits import QUAL, sum_bits
 from hotline.analytics.common import Context
 from hotline.analytics.metrics import ratio
@@ -33,20 +34,10 @@ def _mask(names) -> int:
 
 def quality(ctx: Context) -> dict:
     """The quality sub-resource: fault counts, rates per call-taker and department, worst orders."""
-    where, params = ctx.filters.where()
-    # Orders grouped by their packed flags (bits.py) and summed here, instead of ~14 FILTERs a row.
-    found = ctx.engine.rows(
-        f"SELECT o.created_by, o.department, o.q_bits, count(*), [GROUPING(o.created_by), GROUPING(o.department)] "
-        f"FROM work_orders o WHERE {where} "
-        f"GROUP BY GROUPING SETS ((o.created_by, o.q_bits), (o.department, o.q_bits), (o.q_bits))", params)
-    groups: dict[tuple, list[tuple[int, int]]] = {}
-    for taker, department, bits, count, g in found:
-        key = (taker if g == [0, 1] else None, department if g == [1, 0] else None, tuple(g))
-        groups.setdefault(key, []).append((bits, count))
-    rows = [_rollup_row(pairs, taker=taker, department=department, g=list(g))
-            for (taker, department, g), pairs in groups.items()]
+    rows = _rolled_rows(ctx) if daily.serves(ctx.filters) else _order_rows(ctx)
     total = next((r for r in rows if all(r["g"])), None) or {k: 0 for k in ("orders", "registration", "replied", "reply", *FLAGS)}
     every = _mask(FLAGS)
+    where, params = ctx.filters.where()
     worst = [(number, *(bool(bits & QUAL[f]) for f in FLAGS)) for number, bits in ctx.engine.rows(
         f"SELECT o.number, o.q_bits FROM work_orders o WHERE {where} AND o.q_bits & {every} <> 0 "
         f"ORDER BY bit_count(o.q_bits & {every}) DESC, o.created_at DESC LIMIT 20", params)]
@@ -64,6 +55,41 @@ def quality(ctx: Context) -> dict:
         "orders_with_most_faults": [{"number": n, "faults": [f for f, v in zip(FLAGS, vals, strict=True) if v]}
                                     for n, *vals in worst],
     }
+
+
+def _rolled_rows(ctx: Context) -> list[dict]:
+    """The rows of _order_rows from the daily rollup (daily.py); the total is the sum of the departments'."""
+    found, params = daily.window(daily.BY_QUALITY, ctx.filters.created_from, ctx.filters.created_to)
+    names = daily.BY_QUALITY.measures
+    rows = ctx.engine.dicts(f"SELECT dim, value, {', '.join(f'sum({m})::BIGINT AS {m}' for m in names)} "
+                            f"FROM ({found}) GROUP BY 1, 2", params)
+    out, total = [], None
+    for row in rows:
+        counts = {"orders": row["n"]} | {m: row[m] for m in names if m != "n"}
+        taker = row["dim"] == "created_by"
+        out.append({"taker": row["value"] if taker else None, "department": None if taker else row["value"],
+                    "g": [0, 1] if taker else [1, 0]} | counts)
+        if not taker:
+            total = {k: (total or {}).get(k, 0) + v for k, v in counts.items()}
+    if total is not None:
+        out.append({"taker": None, "department": None, "g": [1, 1]} | total)
+    return out
+
+
+def _order_rows(ctx: Context) -> list[dict]:
+    """Counts per call-taker (g [0, 1]), per department ([1, 0]) and in all ([1, 1]) from the filtered orders."""
+    where, params = ctx.filters.where()
+    # Orders grouped by their packed flags (bits.py) and summed here, instead of ~14 FILTERs a row.
+    found = ctx.engine.rows(
+        f"SELECT o.created_by, o.department, o.q_bits, count(*), [GROUPING(o.created_by), GROUPING(o.department)] "
+        f"FROM work_orders o WHERE {where} "
+        f"GROUP BY GROUPING SETS ((o.created_by, o.q_bits), (o.department, o.q_bits), (o.q_bits))", params)
+    groups: dict[tuple, list[tuple[int, int]]] = {}
+    for taker, department, bits, count, g in found:
+        key = (taker if g == [0, 1] else None, department if g == [1, 0] else None, tuple(g))
+        groups.setdefault(key, []).append((bits, count))
+    return [_rollup_row(pairs, taker=taker, department=department, g=list(g))
+            for (taker, department, g), pairs in groups.items()]
 
 
 def _sorted(rows: list[dict], grouping: list[int], by: str) -> list[dict]:

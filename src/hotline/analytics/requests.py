@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hotline.analytics import daily, repeats
 from hotline.analytics.common import (
     Context, breakdown, comparisons, grouped_counts, grouping, item, series, total_of,
 )
@@ -72,18 +73,10 @@ def _rising(ctx: Context, grouped: dict) -> list[dict] | None:
 
 def _common(ctx: Context) -> list[dict]:
     """高频共性诉求: one category in one community, many times in the window."""
-    where, params = ctx.filters.where()
-    # The top groups first, then distinct callers for those groups only: count(DISTINCT phone) over
-    # every (category, community) group was most of this module's time.
-    top = (f"SELECT o.category, o.community, count(*) AS n FROM work_orders o WHERE {where} "
-           f"AND o.category IS NOT NULL AND o.community IS NOT NULL "
-           f"GROUP BY 1, 2 HAVING count(*) >= {COMMON_MIN_ORDERS} ORDER BY n DESC, 1, 2 LIMIT 20")
-    found = ctx.engine.rows(
-        f"WITH top AS ({top}), callers AS (SELECT o.category, o.community, count(DISTINCT o.citizen_phone) AS callers "
-        f"FROM work_orders o SEMI JOIN top t ON o.category = t.category AND o.community = t.community "
-        f"WHERE {where} GROUP BY 1, 2) "
-        f"SELECT top.category, top.community, top.n, callers.callers FROM top JOIN callers USING (category, community) "
-        f"ORDER BY top.n DESC, 1, 2", params + params)
+    if daily.serves(ctx.filters):
+        found = _common_rolled(ctx)
+    else:
+        found = _common_orders(ctx)
     return [{
         "category": category, "category_name": ctx.name("category", category),
         "community": community, "community_name": ctx.name("community", community),
@@ -92,8 +85,39 @@ def _common(ctx: Context) -> list[dict]:
     } for category, community, count, callers in found]
 
 
+def _common_rolled(ctx: Context) -> list[tuple]:
+    """The top pairs from the monthly rollup, their callers from repeats.py: no grouping of orders by phone."""
+    lo, hi = ctx.filters.created_from, ctx.filters.created_to
+    rows, params = daily.window(daily.BY_PLACE, lo, hi)
+    top = ctx.engine.rows(
+        f"SELECT category, community, sum(n)::BIGINT AS n FROM ({rows}) GROUP BY 1, 2 "
+        f"HAVING sum(n) >= {COMMON_MIN_ORDERS} ORDER BY n DESC, 1, 2 LIMIT 20", params)
+    repeated = repeats.callers_by_place(ctx.engine, lo, hi, [(c, m) for c, m, _ in top])
+    return [(c, m, n, n - repeated.get((c, m), 0)) for c, m, n in top]
+
+
+def _common_orders(ctx: Context) -> list[tuple]:
+    """The top pairs and their distinct callers from the filtered orders."""
+    where, params = ctx.filters.where()
+    # The top groups first, then distinct callers for those groups only: count(DISTINCT phone) over
+    # every (category, community) group was most of this module's time.
+    top = (f"SELECT o.category, o.community, count(*) AS n FROM work_orders o WHERE {where} "
+           f"AND o.category IS NOT NULL AND o.community IS NOT NULL "
+           f"GROUP BY 1, 2 HAVING count(*) >= {COMMON_MIN_ORDERS} ORDER BY n DESC, 1, 2 LIMIT 20")
+    return ctx.engine.rows(
+        f"WITH top AS ({top}), callers AS (SELECT o.category, o.community, count(DISTINCT o.citizen_phone) AS callers "
+        f"FROM work_orders o SEMI JOIN top t ON o.category = t.category AND o.community = t.community "
+        f"WHERE {where} GROUP BY 1, 2) "
+        f"SELECT top.category, top.community, top.n, callers.callers FROM top JOIN callers USING (category, community) "
+        f"ORDER BY top.n DESC, 1, 2", params + params)
+
+
 def _repeat_callers(ctx: Context) -> dict:
     """Callers with two or more orders in the window (phones masked)."""
+    if daily.serves(ctx.filters):
+        callers, orders, ranked = repeats.repeat_callers(ctx.engine, ctx.filters.created_from, ctx.filters.created_to, TOP)
+        return {"callers": callers, "orders": orders,
+                "top": [{"caller": mask_phone(phone), "count": n} for phone, n in ranked], "drill": None}
     where, params = ctx.filters.where()
     rows = ctx.engine.rows(
         f"WITH per AS (SELECT o.citizen_phone AS phone, count(*) AS n FROM work_orders o WHERE {where} "

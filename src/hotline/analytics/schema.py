@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from hotline.analytics.bits import COLUMNS as BITS
 from hotline.analytics.derived import COLUMNS as DERIVED
 
-SCHEMA_VERSION = 2  # 2: columns derived from events (derived.py), packed conditions (bits.py), call slots
+SCHEMA_VERSION = 3  # 2: columns derived from events (derived.py), packed conditions (bits.py)
+# 3: call_records.updated_at (changed calls found by it, not by a 7-day look-back); unread call slots dropped
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,8 @@ TABLES: tuple[CopiedTable, ...] = (
     CopiedTable("call_records", (
         ("id", "BIGINT"), ("caller", "VARCHAR"), ("queued_at", "TIMESTAMP"), ("wait_seconds", "INTEGER"),
         ("answered", "BOOLEAN"), ("talk_seconds", "INTEGER"), ("agent", "VARCHAR"), ("order_id", "BIGINT"),
-        ("called_back_at", "TIMESTAMP"),
-    ), "append", extra=(("slot", "UTINYINT"), ("weekday", "UTINYINT"))),
+        ("called_back_at", "TIMESTAMP"), ("updated_at", "TIMESTAMP"),
+    ), "append"),  # appended by id; rows changed in place (callbacks) found by updated_at
     CopiedTable("agent_shifts", (
         ("id", "BIGINT"), ("agent", "VARCHAR"), ("start_at", "TIMESTAMP"), ("end_at", "TIMESTAMP"),
     ), "append"),

@@ -8,22 +8,18 @@ import pyarrow as pa
 from sqlalchemy.engine import make_url
 
 from hotline.analytics.schema import ORDER_TEXT_COLUMNS, CopiedTable
-
-# The SQLite driver guesses each column's type from its first batch of rows; a batch that big makes
-# the guess come from all the rows we ask for at once (pulls are chunked to at most this many).
-SQLITE_BATCH_ROWS = 200_000
+from hotline.analytics.sqlite_reader import SqliteReader
 
 
 class StoreSource:
-    """One autocommit ADBC connection to the store, so each pull sees the newest committed rows."""
+    """One autocommit ADBC connection to the store, so each pull sees the newest committed rows.
+    On SQLite the connection lives in a reader process of its own (sqlite_reader.py says why)."""
 
     def __init__(self, store_url: str) -> None:
         url = make_url(store_url)
         self.backend = "sqlite" if url.drivername.startswith("sqlite") else "postgresql"
         if self.backend == "sqlite":
-            import adbc_driver_sqlite.dbapi as driver
-
-            self._connection = driver.connect(url.database or ":memory:", autocommit=True)
+            self._connection = SqliteReader(url.database or ":memory:")
         else:
             import adbc_driver_postgresql.dbapi as driver
 
@@ -32,10 +28,10 @@ class StoreSource:
 
     def fetch(self, sql: str) -> pa.Table:
         """Run one SELECT and return every row as an Arrow table."""
+        if isinstance(self._connection, SqliteReader):
+            return self._connection.fetch(sql)
         cursor = self._connection.cursor()
         try:
-            if self.backend == "sqlite":
-                cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(SQLITE_BATCH_ROWS)})
             cursor.execute(sql)
             return cursor.fetch_arrow_table()
         finally:

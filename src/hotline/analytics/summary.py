@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hotline.analytics import calls as calls_module
+from hotline.analytics import daily
 from hotline.analytics import efficiency as eff
 from hotline.analytics.bits import QUAL, any_bit
 from hotline.analytics.common import Context
@@ -27,12 +28,23 @@ HEADLINES = (
 )
 
 
+_OWN = ("closed_directly", "registration_issues", "reply_issues", "dispatches", "returns")  # besides eff.PART_NAMES
+
+
 def period_parts(ctx: Context, periods: list[Filters]) -> list[tuple[dict, dict]]:
-    """(order parts, call parts) of each period: two statements, each one UNION ALL over the periods."""
+    """(order parts, call parts) of each period: calls from their rollups, orders from the daily rollups
+    (daily.py) where they serve, else one UNION ALL statement over the periods."""
     issues = ", ".join(f"count(*) FILTER (WHERE {any_bit('o.q_bits', QUAL, group)}) AS {name}"
                        for name, group in (("registration_issues", REGISTRATION_FLAGS), ("reply_issues", REPLY_FLAGS)))
     order_sql, order_params, call_sql, call_params = [], [], [], []
+    rolled = {}
     for i, filters in enumerate(periods):
+        halves, halves_params = half_hours(filters.created_from, filters.created_to)  # rollups.py
+        call_sql.append(f"SELECT {i} AS period, {SUMS} FROM ({halves})")
+        call_params += halves_params
+        if daily.serves(filters):  # from the daily order rollups (daily.py)
+            rolled[i] = eff.summed(list(eff.rolled_parts(ctx, filters).values()))
+            continue
         where, params = filters.where()
         # The per-order event counters (see efficiency._event_parts) stand in for a join with the events.
         order_sql.append(
@@ -40,17 +52,19 @@ def period_parts(ctx: Context, periods: list[Filters]) -> list[tuple[dict, dict]
             f"{issues}, coalesce(sum(o.ev_dispatches), 0) AS dispatches, coalesce(sum(o.ev_returns), 0) AS returns "
             f"FROM work_orders o WHERE {where} GROUP BY o.eff_bits")
         order_params += [ctx.now] * 4 + params
-        halves, halves_params = half_hours(filters.created_from, filters.created_to)  # rollups.py
-        call_sql.append(f"SELECT {i} AS period, {SUMS} FROM ({halves})")
-        call_params += halves_params
     groups: dict[int, list[dict]] = {i: [] for i in range(len(periods))}
-    for row in ctx.engine.dicts(" UNION ALL ".join(order_sql), order_params):
-        groups[row["period"]].append(row)
+    if order_sql:
+        for row in ctx.engine.dicts(" UNION ALL ".join(order_sql), order_params):
+            groups[row["period"]].append(row)
     calls = {r["period"]: r for r in ctx.engine.dicts(" UNION ALL ".join(call_sql), call_params)}
     out = []
     for i in range(len(periods)):
+        if i in rolled:
+            empty = dict.fromkeys((*eff.PART_NAMES, *_OWN), 0)
+            out.append((empty | rolled[i], calls[i]))
+            continue
         parts = eff.parts_of(groups[i])
-        for name in ("closed_directly", "registration_issues", "reply_issues", "dispatches", "returns"):
+        for name in _OWN:
             parts[name] = int(sum(g[name] for g in groups[i]))
         out.append((parts, calls[i]))
     return out
