@@ -28,7 +28,7 @@ TINY = ROOT / "tests" / "data" / "tinycity"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 PASSWORD = "browser-pass-1"
 USERS = {"ct": ("call_taker", None), "dp": ("dispatcher", None), "hd": ("handler", "CGJ"), "sv": ("supervisor", None),
-         "an": ("analyst", None), "ad": ("admin", None)}
+         "an": ("analyst", None), "ad": ("admin", None), "hd-co": ("handler", "GOV-990101")}  # hd-co: a co-department
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--disable-dev-shm-usage"]
 # Endpoints built by other parts of the platform; until they are there a page shows "not available".

@@ -1,4 +1,5 @@
-"""Property tests: random action sequences never reach an illegal state; every change leaves one event."""
+"""Property tests: random action sequences never reach an illegal state; every change leaves one event;
+the co-department rows always match the order's list."""
 
 from __future__ import annotations
 
@@ -16,13 +17,15 @@ from hotline.users.actor import Actor
 from hotline.workorders.domain import OPEN_STATUSES, Role, Status
 from hotline.workorders.lifecycle import STATE_FIELDS
 from hotline.workorders.models import OrderEvent, WorkOrder
+from hotline.workorders.repository import co_departments_of
 
 DEPARTMENTS = ["CGJ", "CGJ", "CGJ", "UTIL", "NO-SUCH"]
 ACTORS = [Actor("ct", Role.CALL_TAKER), Actor("dp", Role.DISPATCHER), Actor("hd", Role.HANDLER, "CGJ"),
           Actor("hd2", Role.HANDLER, "UTIL"), Actor("sv", Role.SUPERVISOR), Actor("an", Role.ANALYST),
           Actor("ad", Role.ADMIN)]
 PARAMS = {
-    "dispatch": st.fixed_dictionaries({"department": st.sampled_from(DEPARTMENTS)}),
+    "dispatch": st.fixed_dictionaries({"department": st.sampled_from(DEPARTMENTS),
+                                       "co_departments": st.sampled_from([["UTIL"], ["UTIL"], [], ["UTIL", "CGJ"], ["NO-SUCH"]])}),
     "sign": st.just({}),
     "return": st.fixed_dictionaries({"reason": st.sampled_from(["不属于本单位", ""])}),
     "extend": st.fixed_dictionaries({"days": st.integers(-1, 40), "reason": st.just("协调中")}),
@@ -35,22 +38,26 @@ PARAMS = {
     "reopen": st.fixed_dictionaries({"reason": st.just("不满意")}),
     "supervise": st.fixed_dictionaries({"note": st.just("请加快")}),
     "merge": st.fixed_dictionaries({"into": st.sampled_from(["MASTER", "GD00000000000000"])}),
+    "opinion": st.fixed_dictionaries({"opinion": st.sampled_from(["已配合排查管线", "", "x" * 2001])}),
     "register": st.just({}),
     "fly": st.just({}),
 }
 # The role that usually takes each action; other roles are drawn too, less often, to be refused.
 USUAL = {"dispatch": 1, "sign": 2, "return": 2, "extend": 2, "reply": 2, "approve_extension": 4,
-         "deny_extension": 4, "callback": 0, "close": 4, "reopen": 4, "supervise": 4, "merge": 1}
+         "deny_extension": 4, "callback": 0, "close": 4, "reopen": 4, "supervise": 4, "merge": 1,
+         "opinion": 3}
 ACTOR_FOR = {a: st.one_of(st.just(ACTORS[USUAL.get(a, 6)]), st.just(ACTORS[USUAL.get(a, 6)]),
                           st.sampled_from(ACTORS)) for a in PARAMS}
 # Actions that end or stall an order are drawn less often, so that sequences go deep.
-WEIGHTED = [a for a in sorted(PARAMS) for _ in range(1 if a in ("close", "merge", "register", "fly") else 4)]
+# Opinions and signing more often, since an opinion needs the lead to have signed first.
+WEIGHTED = [a for a in sorted(PARAMS)
+            for _ in range(1 if a in ("close", "merge", "register", "fly") else 8 if a in ("sign", "opinion") else 4)]
 STEP = st.sampled_from(WEIGHTED).flatmap(
     lambda action: st.tuples(ACTOR_FOR[action], st.just(action), PARAMS[action], st.integers(0, 30))
 )
 
 
-def check_invariants(order: WorkOrder) -> None:
+def check_invariants(order: WorkOrder, co_rows: list[str]) -> None:
     status = Status(order.status)
     if status in (Status.DISPATCHED, Status.IN_PROGRESS):
         assert order.department and order.dispatched_at and order.finish_due_at
@@ -65,6 +72,7 @@ def check_invariants(order: WorkOrder) -> None:
     if order.extension_pending_days is not None:
         assert status == Status.IN_PROGRESS
     assert order.dispatch_count >= order.return_count
+    assert co_rows == sorted(order.co_departments) and order.department not in co_rows
 
 
 @pytest.fixture(scope="module")
@@ -104,11 +112,18 @@ def test_random_action_sequences_stay_legal_and_leave_one_event_per_change(store
             after = s.scalars(select(WorkOrder).where(WorkOrder.id == order.id)).one()
             events_after = s.scalar(select(func.count()).where(OrderEvent.order_id == order.id))
             last = s.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id.desc())).first()
-        check_invariants(after)
+            co_rows = co_departments_of(s, order.id)
+        check_invariants(after, co_rows)
         event(f"reached {after.status}")
         if succeeded:
             assert events_after == events_before + 1
             assert last.action == action and last.actor == actor.username and last.to_status == after.status
+            if action == "opinion":  # only a co-department, only while the lead has the order in hand
+                assert actor.department in after.co_departments and after.status == Status.IN_PROGRESS
+                assert last.changes["co_department"] == actor.department
+                event("opinion recorded")
+            if action in ("sign", "return", "extend", "reply") and actor.department:
+                assert actor.department == after.department
         else:
             assert events_after == events_before
             assert {f: getattr(after, f) for f in STATE_FIELDS} == before_state

@@ -37,7 +37,7 @@ async def live(request: Request, platform: PlatformDep,
                 except TimeoutError:
                     yield ": heartbeat\n\n"
                     continue
-                if scope and event.get("department") != scope:
+                if scope and scope != event.get("department") and scope not in event.get("co_departments", []):
                     continue
                 yield f"event: {event.get('type', 'message')}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
         finally:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Header, Query, Response
 from hotline.errors import InvalidInput
 from hotline.web.deps import CurrentActor, PlatformDep
 from hotline.web.params import clean_text, parse_moment
+from hotline.workorders.domain import DEPARTMENT_ROLES
 from hotline.workorders.repository import OrderFilter
 from hotline.workorders.schemas import event_out, iso, order_out
 
@@ -37,16 +38,23 @@ def list_orders(
     platform: PlatformDep, actor: CurrentActor,
     status: str | None = None, district: str | None = None, street: str | None = None,
     community: str | None = None, category: str | None = None, department: str | None = None,
-    channel: str | None = None, request_type: str | None = None, urgency: str | None = None,
-    created_from: str | None = None, created_to: str | None = None, q: str | None = None,
+    department_role: str | None = None, channel: str | None = None, request_type: str | None = None,
+    urgency: str | None = None,    created_from: str | None = None, created_to: str | None = None, q: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict:
-    """Orders matching the filters, newest first: {"total", "items"}."""
+    """Orders matching the filters, newest first: {"total", "items"}.
+
+    `department_role` says which part `department` takes: lead (主办, the default), co (协办) or any; a
+    handler sees its own department's orders of either part unless it asks for one.
+    """
+    department_role = department_role or None  # an empty form field is no filter, as for the others
+    if department_role is not None and department_role not in DEPARTMENT_ROLES:
+        raise InvalidInput(f"'department_role' must be one of {', '.join(DEPARTMENT_ROLES)}", field="department_role")
     zone = ZoneInfo(platform.settings.timezone)
     text = dict(status=status, district=district, street=street, community=community, category=category,
                 department=department, channel=channel, request_type=request_type, urgency=urgency, q=q)
     filters = OrderFilter(
-        **{name: clean_text(value, name) for name, value in text.items()},
+        **{name: clean_text(value, name) for name, value in text.items()}, department_role=department_role,
         created_from=parse_moment(created_from, "created_from", zone),
         created_to=parse_moment(created_to, "created_to", zone),
     )
@@ -73,7 +81,10 @@ def get_events(platform: PlatformDep, actor: CurrentActor, number: str) -> dict:
 @router.post("/{number}/{action}")
 def act_on_order(platform: PlatformDep, actor: CurrentActor, number: str, action: str,
                  body: Annotated[dict[str, Any] | None, Body()] = None) -> dict:
-    """dispatch, sign, return, extend, approve_extension, deny_extension, reply, callback, close, reopen, supervise, merge.
+    """dispatch, sign, return, extend, approve_extension, deny_extension, reply, callback, close, reopen, supervise,
+    merge, opinion.
+
+    opinion {"opinion"}: a co-department's 协办意见, while the lead has the order in hand; it shows on the timeline.
 
     close takes an optional `article_id`: the knowledge-base article the answer rests on (its text is the reply
     unless one is given); the article must be current, and its use is logged for the knowledge analytics.

@@ -38,6 +38,7 @@ class Action(StrEnum):
     REOPEN = "reopen"
     SUPERVISE = "supervise"
     MERGE = "merge"
+    OPINION = "opinion"  # 协办意见: a co-department's part of the work, given to the lead department
 
 
 class Channel(StrEnum):
@@ -97,7 +98,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         {Action.REGISTER, Action.DISPATCH, Action.MERGE, Action.CLOSE, Action.APPROVE_EXTENSION,
          Action.DENY_EXTENSION, Action.REOPEN, Action.CALLBACK}
     ),
-    Role.HANDLER: frozenset({Action.SIGN, Action.RETURN, Action.EXTEND, Action.REPLY}),
+    Role.HANDLER: frozenset({Action.SIGN, Action.RETURN, Action.EXTEND, Action.REPLY, Action.OPINION}),
     Role.SUPERVISOR: frozenset(
         {Action.SUPERVISE, Action.APPROVE_EXTENSION, Action.DENY_EXTENSION, Action.REOPEN,
          Action.CALLBACK, Action.CLOSE}
@@ -105,6 +106,9 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.ANALYST: frozenset(),
     Role.ADMIN: frozenset(Action),
 }
+
+# A department's part in an order: lead (主办) or co-department (协办); `any` in a filter means either.
+DEPARTMENT_ROLES = ("lead", "co", "any")
 
 # Roles that see a citizen's phone unmasked (each such read is audited).
 UNMASKED_PHONE_ROLES = frozenset({Role.CALL_TAKER, Role.ADMIN})

@@ -26,7 +26,12 @@ ALLOWED_FROM: dict[Action, frozenset[Status]] = {
     Action.REOPEN: frozenset({Status.REPLIED, Status.CLOSED}),
     Action.SUPERVISE: OPEN_STATUSES,
     Action.MERGE: OPEN_STATUSES,
+    # A co-department gives its opinion while the lead works on the order, so that the reply can cite it.
+    Action.OPINION: frozenset({Status.IN_PROGRESS}),
 }
+
+# What a department does as the order's lead (主办); a co-department (协办) may not do these for it.
+LEAD_ACTIONS = frozenset({Action.SIGN, Action.RETURN, Action.EXTEND, Action.REPLY})
 
 
 class DeadlinePolicy(Protocol):
@@ -73,29 +78,42 @@ STATE_FIELDS = tuple(f.name for f in fields(OrderState))
 
 
 def transition(
-    state: OrderState, action: Action, params: dict[str, Any], at: datetime, deadlines: DeadlinePolicy
+    state: OrderState, action: Action, params: dict[str, Any], at: datetime, deadlines: DeadlinePolicy,
+    department: str | None = None,
 ) -> OrderState:
-    """The state after `action`, or a Conflict/InvalidInput naming the rule or field refused."""
+    """The state after `action`, or a Conflict/InvalidInput naming the rule or field refused.
+
+    `department` is the acting department (a handler's); None for the centre's staff, who act for any.
+    """
     if action not in ALLOWED_FROM:
         raise InvalidInput(f"'{action}' is not an action on an existing order", field="action")
-    refusal = _refusal(state, action, at)
+    refusal = _refusal(state, action, at, department)
     if refusal is not None:
         raise refusal
     return _HANDLERS[action](state, params, at, deadlines)
 
 
-def allowed_actions(state: OrderState, role: Role, at: datetime) -> list[Action]:
-    """The actions `role` may take on the order as it stands at `at`, whatever their parameters.
+def allowed_actions(state: OrderState, role: Role, at: datetime, department: str | None = None) -> list[Action]:
+    """The actions `role` (of `department`, if bound to one) may take on the order as it stands at `at`.
 
     The same checks `transition` runs before it looks at the parameters, so the pages show only buttons
     that can work; a merge still needs an open master order, which only the service can look up.
     """
     return [action for action in ALLOWED_FROM
-            if action in ROLE_ACTIONS[role] and _refusal(state, action, at) is None]
+            if action in ROLE_ACTIONS[role] and _refusal(state, action, at, department) is None]
 
 
-def _refusal(state: OrderState, action: Action, at: datetime) -> Conflict | None:
-    """Why the order as it stands refuses `action`, parameters aside; None if it is open to it."""
+def part_of(state: OrderState, department: str | None) -> str | None:
+    """The department's part in the order: "lead" (主办), "co" (协办), or None."""
+    if department is None:
+        return None
+    if department == state.department:
+        return "lead"
+    return "co" if department in state.co_departments else None
+
+
+def _refusal(state: OrderState, action: Action, at: datetime, department: str | None) -> Conflict | None:
+    """Why the order as it stands refuses `action` by `department`, parameters aside; None if it is open to it."""
     allowed = ALLOWED_FROM[action]
     if state.status not in allowed:
         names = ", ".join(sorted(allowed))
@@ -103,6 +121,14 @@ def _refusal(state: OrderState, action: Action, at: datetime) -> Conflict | None
             f"cannot {action} an order that is {state.status}; allowed from: {names}",
             field="status", rule=f"{action}_from_{state.status}",
         )
+    part = part_of(state, department)
+    if action in LEAD_ACTIONS and department is not None and part != "lead":
+        return Conflict(f"only the lead department {state.department} may {action} this order",
+                        field="department", rule="lead_department_only")
+    # Centre staff have no department to speak for, so an opinion always names a co-department.
+    if action == Action.OPINION and part != "co":
+        return Conflict("only a co-department of this order may give its opinion",
+                        field="department", rule="co_department_only")
     check = _PRECONDITIONS.get(action)
     return check(state, at) if check else None
 
@@ -251,6 +277,12 @@ def _supervise(state, params, at, deadlines):
     return replace(state, supervision_count=state.supervision_count + 1)
 
 
+def _opinion(state, params, at, deadlines):
+    # The opinion changes no field of the order: it lives in its event, on the lead's timeline.
+    _text(params, "opinion", 2000)
+    return state
+
+
 def _merge(state, params, at, deadlines):
     into = _text(params, "into", 32)
     if into == state.number:
@@ -262,7 +294,7 @@ _HANDLERS = {
     Action.DISPATCH: _dispatch, Action.SIGN: _sign, Action.RETURN: _return, Action.EXTEND: _extend,
     Action.APPROVE_EXTENSION: _approve_extension, Action.DENY_EXTENSION: _deny_extension,
     Action.REPLY: _reply, Action.CALLBACK: _callback, Action.CLOSE: _close, Action.REOPEN: _reopen,
-    Action.SUPERVISE: _supervise, Action.MERGE: _merge,
+    Action.SUPERVISE: _supervise, Action.MERGE: _merge, Action.OPINION: _opinion,
 }
 
 

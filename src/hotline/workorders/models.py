@@ -1,4 +1,4 @@
-"""Tables of work orders, their append-only events, and the number counters."""
+"""Tables of work orders, their co-departments, their append-only events, and the number counters."""
 
 from __future__ import annotations
 
@@ -71,6 +71,21 @@ class WorkOrder(Base):
         # it could not serve, and analytics reads its DuckDB copy (migration 0005).
         Index("ix_work_orders_updated_at", "updated_at"),
     )
+
+
+class OrderCoDepartment(Base):
+    """One co-department (协办单位) of one order: `work_orders.co_departments` in a form lists can query.
+
+    Only co-departments have rows: the lead stays on `work_orders.department` alone, which every loader
+    fills (the simulator's bulk load writes work_orders directly and would leave lead rows missing).
+    """
+
+    __tablename__ = "order_co_departments"
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), primary_key=True)
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), primary_key=True)
+
+    __table_args__ = (Index("ix_order_co_departments_department", "department_code", "order_id"),)
 
 
 class OrderEvent(Base):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from hotline.workorders.models import OrderCounter, OrderEvent, PersonalDataRead, WorkOrder
+from hotline.workorders.models import OrderCoDepartment, OrderCounter, OrderEvent, PersonalDataRead, WorkOrder
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class OrderFilter:
     community: str | None = None
     category: str | None = None
     department: str | None = None
+    department_role: str | None = None  # the department's part: lead, co or any (see domain.DEPARTMENT_ROLES)
     channel: str | None = None
     request_type: str | None = None
     urgency: str | None = None
@@ -57,10 +58,12 @@ def by_idempotency_key(session: Session, key: str) -> WorkOrder | None:
 
 def _conditions(filters: OrderFilter, department_scope: str | None) -> list:
     conditions = []
-    for name in ("status", "district", "street", "community", "department", "channel", "request_type", "urgency"):
+    for name in ("status", "district", "street", "community", "channel", "request_type", "urgency"):
         value = getattr(filters, name)
         if value is not None:
             conditions.append(getattr(WorkOrder, name) == value)
+    if filters.department is not None:
+        conditions.append(_in_department(filters.department, filters.department_role or "lead"))
     if filters.category is not None:
         conditions.append(or_(WorkOrder.category == filters.category, WorkOrder.category_l1 == filters.category))
     if filters.created_from is not None:
@@ -74,8 +77,27 @@ def _conditions(filters: OrderFilter, department_scope: str | None) -> list:
             WorkOrder.number == filters.q, WorkOrder.address.like(pattern),
         ))
     if department_scope is not None:
-        conditions.append(WorkOrder.department == department_scope)
+        conditions.append(_in_department(department_scope, filters.department_role or "any"))
     return conditions
+
+
+def _in_department(code: str, role: str):
+    """The condition that `code` takes this part (lead, co or any) in an order."""
+    lead = WorkOrder.department == code
+    co = WorkOrder.id.in_(select(OrderCoDepartment.order_id).where(OrderCoDepartment.department_code == code))
+    return {"lead": lead, "co": co}.get(role, or_(lead, co))
+
+
+def set_co_departments(session: Session, order_id: int, codes: list[str]) -> None:
+    """Make the order's co-department rows match its `co_departments` list."""
+    session.execute(delete(OrderCoDepartment).where(OrderCoDepartment.order_id == order_id))
+    session.add_all(OrderCoDepartment(order_id=order_id, department_code=code) for code in dict.fromkeys(codes))
+
+
+def co_departments_of(session: Session, order_id: int) -> list[str]:
+    """The order's co-department rows, by code."""
+    return sorted(session.scalars(
+        select(OrderCoDepartment.department_code).where(OrderCoDepartment.order_id == order_id)))
 
 
 def search(

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hotline.reference.lookup import Snapshot
 from hotline.users.actor import Actor
 from hotline.workorders.domain import mask_phone
-from hotline.workorders.lifecycle import allowed_actions, is_overdue
+from hotline.workorders.lifecycle import allowed_actions, is_overdue, part_of
 from hotline.workorders.models import OrderEvent, WorkOrder
 from hotline.workorders.service import state_of
 
@@ -38,12 +38,14 @@ def order_out(order: WorkOrder, actor: Actor, snap: Snapshot, zone: ZoneInfo, no
     out["citizen_phone"] = order.citizen_phone if actor.sees_unmasked_phone else mask_phone(order.citizen_phone)
     state = state_of(order)
     out["overdue"] = is_overdue(state, now)
-    out["allowed_actions"] = [str(action) for action in allowed_actions(state, actor.role, now)]
+    out["allowed_actions"] = [str(action) for action in allowed_actions(state, actor.role, now, actor.department_scope)]
+    out["department_role"] = part_of(state, actor.department_scope)  # the caller's part: lead, co or None
     for name in ("district", "street", "community"):
         out[f"{name}_name"] = snap.name_of("region", getattr(order, name))
     out["category_name"] = snap.name_of("category", order.category)
     out["category_l1_name"] = snap.name_of("category", order.category_l1)
     out["department_name"] = snap.name_of("department", order.department)
+    out["co_department_names"] = [snap.name_of("department", code) for code in order.co_departments or []]
     return out
 
 

@@ -25,7 +25,7 @@ from hotline.workorders.lifecycle import STATE_FIELDS, OrderState, changed_field
 from hotline.workorders.models import OrderEvent, WorkOrder
 
 # Free-text parameters recorded in the event as said, though they are not fields of the order.
-EVENT_NOTES = ("note", "reason")
+EVENT_NOTES = ("note", "reason", "opinion")
 MAX_ROW_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL: a bigger one is refused, not a server error
 
 
@@ -121,13 +121,18 @@ class OrderService:
                     params = params if params.get("reply") else params | {"reply": answer}  # the article's answer
                 before = state_of(order)
                 rule = select_rule(snap.sla_rules, order.category, order.category_l1, order.urgency, order.request_type)
-                after = transition(before, action, params, at, SlaDeadlines(rule, snap.calendar))
+                after = transition(before, action, params, at, SlaDeadlines(rule, snap.calendar),
+                                   department=actor.department_scope)
                 diff = changed_fields(before, after)
                 for name, (_, new) in diff.items():
                     setattr(order, name, new)
                 order.updated_at = at
+                if "co_departments" in diff:
+                    repository.set_co_departments(session, order.id, after.co_departments)
                 changes = {name: _jsonable(new) for name, (_, new) in diff.items()}
                 changes |= {k: params[k] for k in EVENT_NOTES if isinstance(params.get(k), str)}
+                if action == Action.OPINION:  # whose opinion it is: the event's department is the lead's
+                    changes["co_department"] = actor.department_scope
                 if article_id is not None:
                     changes["article_id"] = article_id
                 repository.add_event(session, OrderEvent(
@@ -148,7 +153,8 @@ class OrderService:
         self._publish({
             "type": "order", "action": str(action), "number": order.number, "status": order.status,
             "channel": order.channel, "district": order.district, "category": order.category,
-            "category_l1": order.category_l1, "department": order.department, "summary": order.summary,
+            "category_l1": order.category_l1, "department": order.department,
+            "co_departments": list(order.co_departments or []), "summary": order.summary,
             "at": order.updated_at.isoformat(),
         })
 
@@ -178,7 +184,8 @@ class OrderService:
         if len(number) > 32 or not number.isprintable():
             raise NotFound(f"there is no order {number!r}", field="number")
         order = repository.by_number(session, number, lock=lock)
-        if order is None or (actor.department_scope and order.department != actor.department_scope):
+        scope = actor.department_scope
+        if order is None or (scope and scope != order.department and scope not in (order.co_departments or [])):
             raise NotFound(f"there is no order {number!r}", field="number")
         return order
 
@@ -198,6 +205,8 @@ class OrderService:
 
     def search(self, actor: Actor, filters: repository.OrderFilter, limit: int, offset: int) -> tuple[int, list[WorkOrder]]:
         """(total, page) of the orders this actor may see that match the filters."""
+        if filters.department_role and not (filters.department or actor.department_scope):
+            raise InvalidInput("'department_role' needs a 'department' to apply to", field="department_role")
         with unit_of_work(self._sessions) as session:
             total, page = repository.search(
                 session, filters, department_scope=actor.department_scope, limit=limit, offset=offset

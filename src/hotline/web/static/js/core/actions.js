@@ -27,6 +27,7 @@ async function formFor(action, order) {
       field(t("resolved"), select("resolved", [["true", t("yes")], ["false", t("no")]], "true", { required: true }))];
     case "close": return order.status === "registered" ? [field(t("reply"), text("reply", false), true)] : [];
     case "supervise": return [field(t("note"), text("note"), true)];
+    case "opinion": return [field(t("opinion"), text("opinion", true, 4), true)];
     case "merge": return [field(t("into"), el("input", { name: "into", id: "act-into", required: true, placeholder: "GD…" }))];
     default: return [];
   }

@@ -21,6 +21,7 @@ const WORDS = {
   a_extend: ["申请延期", "Ask extension"], a_approve_extension: ["批准延期", "Approve extension"],
   a_deny_extension: ["驳回延期", "Deny extension"], a_reply: ["答复", "Reply"], a_callback: ["回访", "Callback"],
   a_close: ["办结", "Close"], a_reopen: ["重办", "Reopen"], a_supervise: ["督办", "Supervise"], a_merge: ["并单", "Merge"],
+  a_opinion: ["协办意见", "Co-department opinion"], opinion: ["协办意见", "Opinion"], co_department: ["协办单位", "Co-department"],
   // channels, types, urgency
   c_phone: ["电话", "Phone"], c_web: ["网站", "Web"], c_app: ["App", "App"], c_wechat: ["微信", "WeChat"],
   c_grid: ["网格", "Grid"], c_open311: ["Open311", "Open311"], c_email: ["邮件", "Email"],
@@ -60,6 +61,7 @@ const WORDS = {
   queue: ["待派工单", "Queue"], new_orders: ["新工单", "New"], returned_orders: ["退回工单", "Returned"],
   extension_requests: ["延期申请", "Extension requests"], inbox: ["待办工单", "Inbox"],
   to_sign: ["待签收", "To sign"], in_hand: ["办理中", "In hand"], near_deadline: ["临近超期", "Near deadline"],
+  co_handling: ["协办工单", "Co-handling"], co_mark: ["协办", "Co"],
   overdue_orders: ["超期工单", "Overdue"], supervised: ["督办记录", "Supervision notices"],
   to_close: ["待办结", "To close"], recently_closed: ["近期办结（可重办）", "Recently closed (reopen)"],
   alerts: ["预警", "Alerts"], select_order: ["请选择左侧工单", "Pick an order on the left"],

@@ -8,7 +8,8 @@ import { countdown, el, fmtTime, statusBadge } from "./ui.js";
 const CHANGE_NAMES = {
   department: "department", co_departments: "co_departments", reason: "reason", note: "note", reply: "reply",
   satisfaction: "satisfaction", resolved: "resolved", extension_pending_days: "days", extension_days: "days",
-  into: "into", merged_into: "into", status: "status", article_id: "kb_article",
+  into: "into", merged_into: "into", status: "status", article_id: "kb_article", opinion: "opinion",
+  co_department: "co_department",
 };
 
 /** The deadline that matters now: signing while dispatched, finishing while in hand. */
@@ -31,7 +32,8 @@ function facts(order) {
     ["citizen_name", order.citizen_name], ["citizen_phone", order.citizen_phone],
     ["district", [order.district_name, order.street_name, order.community_name].filter(Boolean).join(" / ")],
     ["address", order.address], ["category", [order.category_l1_name, order.category_name].filter(Boolean).join(" / ")],
-    ["department", order.department_name || order.department], ["co_departments", (order.co_departments || []).join("、")],
+    ["department", order.department_name || order.department],
+    ["co_departments", (order.co_department_names || order.co_departments || []).join("、")],
     ["sign_due_at", fmtTime(order.sign_due_at, true)], ["finish_due_at", order.finish_due_at ? [fmtTime(order.finish_due_at, true), " ", dueCell(order, ["closed", "replied", "merged"].includes(order.status) ? null : order.finish_due_at)] : ""],
     ["return_reason", order.return_reason], ["reply", order.reply],
     ["satisfaction", order.satisfaction ? label("sat", order.satisfaction) + (order.resolved === false ? " · " + t("no") : "") : ""],

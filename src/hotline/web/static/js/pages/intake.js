@@ -57,7 +57,9 @@ function placesInText(text) {
 }
 
 async function suggestions(content) {
-  const nlp = await optional("/api/v1/nlp/suggest", { method: "POST", body: { content } });
+  // The place already chosen in the form is surer than the one read from the text: the router uses it.
+  const body = { content, district: input("district").value || undefined, street: input("street").value || undefined };
+  const nlp = await optional("/api/v1/nlp/suggest", { method: "POST", body });
   applyKeys = [];
   const chips = [];
   if (nlp) {
@@ -65,7 +67,7 @@ async function suggestions(content) {
     const place = nlp.place || {};
     const code = place.community || place.street || place.district;
     if (code) chips.push(chip(`${t("district")}: ${[place.district_name, place.street_name, place.community_name].filter(Boolean).join(" / ")}`, () => setPlace(code), chips.length));
-    for (const d of (nlp.department || []).slice(0, 2)) chips.push(el("span.chip", { title: `${Math.round(d.probability * 100)}%` }, `${t("department")}: ${d.name}`));
+    for (const d of (nlp.department || []).slice(0, 2)) chips.push(el("span.chip", { title: [`${Math.round(d.probability * 100)}%`, d.reason].filter(Boolean).join(" · ") }, `${t("department")}: ${d.name}`));
     for (const r of (nlp.request_type || []).slice(0, 1)) chips.push(chip(`${t("request_type")}: ${label("t", r.code)}`, () => (input("request_type").value = r.code), chips.length));
   } else {
     for (const r of placesInText(content).slice(0, 2)) chips.push(chip(`${t(r.level)}: ${nameOf(r)}`, () => setPlace(r.code), chips.length));
