@@ -145,8 +145,10 @@ def main() -> None:
     at = args.at.replace(tzinfo=newest.tzinfo) if args.at else newest
     year_to = (at + timedelta(days=1)).date()
     window = {"created_from": year_to.replace(year=year_to.year - 1).isoformat(), "created_to": year_to.isoformat()}
+    # No early-warning scanner: its one-off history build on a big store that never had one (~25 min at
+    # 10M) would share the two cores with the pages being timed; once built it costs a day's worth a day.
     env = os.environ | {"HOTLINE_DATABASE_URL": args.store, "HOTLINE_ANALYTICS_PATH": args.copy,
-                        "HOTLINE_SECRET_KEY": secrets.token_urlsafe(32)}
+                        "HOTLINE_SECRET_KEY": secrets.token_urlsafe(32), "HOTLINE_ALERT_SCAN_SECONDS": "0"}
     SHOTS.mkdir(parents=True, exist_ok=True)
     log_path = Path(args.copy).with_suffix(".serve.log")
     started = time.perf_counter()
