@@ -45,7 +45,7 @@ const WORDS = {
   action: ["操作", "Action"], details: ["工单详情", "Order details"], total: ["合计", "Total"],
   // common
   search: ["查询", "Search"], submit: ["提交", "Submit"], cancel: ["取消", "Cancel"], open: ["打开", "Open"],
-  export: ["导出Excel", "Export to Excel"], loading: ["加载中…", "Loading…"], empty: ["暂无数据", "No data"],
+  export: ["导出Excel", "Export to Excel"], show_all: ["显示全部", "Show all"], loading: ["加载中…", "Loading…"], empty: ["暂无数据", "No data"],
   not_available: ["该功能暂未开通", "Not available yet"],
   not_available_hint: ["接口尚未启用（404），上线后此处自动显示。", "The endpoint is not there yet (404); this panel fills in once it is."],
   saved: ["已保存", "Saved"], failed: ["操作失败", "Failed"], refresh: ["刷新", "Refresh"],

@@ -183,13 +183,15 @@ export function drillHref(drill) {
   return "/orders?" + query.toString();
 }
 
+const SHOWN_ROWS = 200;
+
 /**
  * A table with an Excel export button. columns: [{key, title, format?(value,row), link?(row)}].
  * onRow(row) makes rows clickable. Returns the wrapper element.
  */
 export function table(columns, rows, { caption = "", onRow, sheet = "data", exportable = true, canOpen = () => true } = {}) {
   const head = el("tr", {}, columns.map((c) => el("th", { scope: "col" }, c.title)));
-  const body = rows.map((row) => {
+  const line = (row) => {
     const cells = columns.map((c) => {
       const value = c.format ? c.format(row[c.key], row) : row[c.key];
       const href = c.link && c.link(row);
@@ -197,9 +199,15 @@ export function table(columns, rows, { caption = "", onRow, sheet = "data", expo
     });
     const opens = onRow && canOpen(row);
     return el("tr" + (opens ? ".clickable" : ""), opens ? { onclick: () => onRow(row), tabindex: "0", onkeydown: (e) => e.key === "Enter" && onRow(row) } : {}, cells);
-  });
-  const node = el("table.data", {}, caption ? el("caption", {}, caption) : null, el("thead", {}, head),
-    el("tbody", {}, body.length ? body : el("tr", {}, el("td.empty", { colSpan: columns.length }, t("empty")))));
+  };
+  // A table of thousands of rows (every agent of a year) would cost the page a second to draw: the first
+  // rows are drawn, the rest on request; the export always takes every row.
+  const tbody = el("tbody", {}, rows.length ? rows.slice(0, SHOWN_ROWS).map(line) : el("tr", {}, el("td.empty", { colSpan: columns.length }, t("empty"))));
+  const node = el("table.data", {}, caption ? el("caption", {}, caption) : null, el("thead", {}, head), tbody);
+  const more = rows.length > SHOWN_ROWS ? el("button.small.more", { type: "button", onclick: () => {
+    tbody.append(...rows.slice(SHOWN_ROWS).map(line));
+    more.remove();
+  } }, `${t("show_all")} (${fmtNumber(rows.length)})`) : null;
   const save = () => {
     const matrix = [columns.map((c) => c.title)];
     for (const row of rows) {
@@ -210,7 +218,7 @@ export function table(columns, rows, { caption = "", onRow, sheet = "data", expo
     }
     downloadXlsx(`${sheet}.xlsx`, sheet, matrix);
   };
-  const tools = exportable ? el("div.table-tools", {}, el("button.small.export", { type: "button", onclick: save }, t("export"))) : null;
+  const tools = exportable || more ? el("div.table-tools", {}, exportable ? el("button.small.export", { type: "button", onclick: save }, t("export")) : null, more) : null;
   return el("div.table-wrap", {}, tools, el("div.scroll", {}, node));
 }
 
