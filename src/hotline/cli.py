@@ -205,6 +205,7 @@ def demo(folder: Annotated[str, typer.Option("--dir", help="where the demo store
         platform = _platform(url)
         for name, role, department in DEMO_USERS:
             platform.users.add(name, role, DEMO_PASSWORD, department)
+        _replay_early_warnings(platform, days=60)
         platform.close()
         stamp.write_text(today.isoformat())
     typer.echo("\nlogins (password for all: " + DEMO_PASSWORD + ")")
@@ -212,6 +213,22 @@ def demo(folder: Annotated[str, typer.Option("--dir", help="where the demo store
         typer.echo(f"  {name:<11} {role:<11} {department or ''}")
     typer.echo(f"\nserving http://{host}:{port}  (API docs: /docs, big screen: /screen)\n")
     serve(db=url, host=host, port=port, live=True, city="jinchang")
+
+
+def _replay_early_warnings(platform, days: int) -> None:
+    """The alerts the server would have raised had it watched the last `days` of history (the screen shows them)."""
+    from datetime import timedelta
+
+    from hotline.foresight.alerts import AlertService
+    from hotline.foresight.queries import data_span
+
+    _, newest = data_span(platform.engine)
+    if newest is None:
+        return
+    typer.echo(f"replaying the early warnings of the last {days} days (as if the server had been watching) …")
+    end = newest + timedelta(seconds=1)
+    result = AlertService(platform).scan(end - timedelta(days=days), end, deliver=False)
+    typer.echo(f"early warnings: {result.stored} alerts in {result.seconds:.0f} s")
 
 
 def _live_forever(db: str | None, city: str) -> None:
