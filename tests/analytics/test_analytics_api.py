@@ -131,14 +131,43 @@ def test_calls_reconcile_with_the_stored_calls(api, platform, dataset):
     assert sum(r["answered"] for r in body["by_agent"]) == answered
 
 
-def test_comparison_periods_match_the_order_list(api, dataset):
+@pytest.mark.parametrize("narrowed", [{}, {"district": "990101", "category": "01"}, {"channel": "phone"}],
+                         ids=["city", "district-and-category", "channel"])
+def test_comparison_periods_match_the_order_list(api, dataset, narrowed):
+    # City-wide the rollups answer each period; filtered, one pass over both earlier periods does.
     start = dataset["start"]
-    params = {"created_from": (start + timedelta(days=31)).date().isoformat(),
-              "created_to": (start + timedelta(days=35)).date().isoformat()}
-    compare = get(api, "requests", **params)["compare"]
+    params = {"created_from": (start + timedelta(days=2)).date().isoformat(),
+              "created_to": (start + timedelta(days=4)).date().isoformat()} | narrowed
+    body = get(api, "requests", **params)
     for key in ("previous_period", "year_ago"):
-        assert compare[key]["previous"] == listed(api, **compare[key]["drill"])
-    assert compare["previous_period"]["drill"]["created_to"] == params["created_from"] + "T00:00:00"
+        assert body["compare"][key]["previous"] == listed(api, **body["compare"][key]["drill"])
+    assert body["compare"]["previous_period"]["drill"]["created_to"] == params["created_from"] + "T00:00:00"
+    assert body["compare"]["previous_period"]["previous"] > 0  # the periods compared are not empty
+    for row in body["rising_categories"]:
+        assert row["previous"] == listed(api, **(body["compare"]["previous_period"]["drill"] | {"category": row["key"]}))
+
+
+SUMMARY_FROM_EFFICIENCY = ("on_time_signing_rate", "on_time_completion_rate", "overdue_now", "return_rate",
+                           "reopen_rate", "response_rate", "resolution_rate", "satisfaction_rate")
+
+
+@pytest.mark.parametrize("days", [3, 200, 400], ids=["disjoint-periods", "year-ago-overlaps-previous", "all-overlap"])
+def test_summary_periods_agree_with_efficiency_and_the_order_list(api, dataset, days):
+    # Filtered, summary reads every period's orders in passes over periods with disjoint windows; the
+    # efficiency module and the order list each count one period on their own.
+    start = dataset["start"]
+    params = {"created_from": (start + timedelta(days=2) - timedelta(days=days)).date().isoformat(),
+              "created_to": (start + timedelta(days=2)).date().isoformat(), "district": "990101"}
+    body = get(api, "summary", **params)
+    checked = 0
+    for key in ("current", "previous_period", "year_ago"):
+        period = body[key]
+        assert period["orders"] == listed(api, **period["drill"])
+        city = get(api, "efficiency", **period["drill"])["city"]
+        for name in SUMMARY_FROM_EFFICIENCY:
+            assert period[name] == city[name], (key, name)
+        checked += period["orders"]
+    assert checked > 0
 
 
 def test_handler_sees_only_their_department_and_not_the_centre_calls(api, dataset, departments):

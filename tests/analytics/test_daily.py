@@ -94,3 +94,16 @@ def test_modules_answer_the_same_from_the_rollups_as_from_the_orders(api, platfo
     rolled = _answers(api, dataset["start"])
     monkeypatch.setattr(daily, "serves", lambda filters: False)
     assert _answers(api, dataset["start"]) == rolled
+
+
+def test_process_waits_and_flows_from_the_rollups_equal_those_from_the_orders(api, dataset, clock, monkeypatch):
+    # Every department-stage pair counts here (the dataset is small); the open orders' waits grow with now.
+    from hotline.analytics import process
+
+    monkeypatch.setattr(process, "MIN_ORDERS_FOR_WAIT", 1)
+    clock.advance(hours=30)
+    rolled = [get(api, "process", **params) for params in _windows(dataset["start"])]
+    assert any(body["longest_waits"] for body in rolled) and any(body["flows"] for body in rolled)
+    assert any(w["stage"] == "dispatched" for body in rolled for w in body["longest_waits"])  # an open wait
+    monkeypatch.setattr(daily, "serves", lambda filters: False)
+    assert [get(api, "process", **params) for params in _windows(dataset["start"])] == rolled

@@ -176,12 +176,16 @@ def count_orders(ctx: Context, filters: Filters | None) -> int | None:
     return ctx.engine.rows(f"SELECT count(*) FROM work_orders o WHERE {where}", params)[0][0]
 
 
-def comparisons(ctx: Context, current: int) -> dict:
-    """The total against the previous period (环比) and the same period last year (同比)."""
+COMPARED = (("previous_period", "previous"), ("year_ago", "year_ago"))  # (key in the answer, Filters.shifted kind)
+
+
+def comparisons(ctx: Context, current: int, counted: dict[str, int | None] | None = None) -> dict:
+    """The total against the previous period (环比) and the same period last year (同比); `counted`: those
+    periods' totals by shifted kind when the caller already has them."""
     out = {}
-    for key, kind in (("previous_period", "previous"), ("year_ago", "year_ago")):
+    for key, kind in COMPARED:
         other = ctx.filters.shifted(kind)
-        figure = change(current, count_orders(ctx, other))
+        figure = change(current, counted[kind] if counted is not None else count_orders(ctx, other))
         figure["drill"] = other.drill() if other else None
         out[key] = figure
     return out

@@ -103,6 +103,24 @@ def _by_place(source: str) -> str:
             f"WHERE category IS NOT NULL AND community IS NOT NULL GROUP BY 1, 2, 3")
 
 
+# The copied orders that are pending (bits.PENDING): the only ones whose figures depend on now.
+IS_PENDING = f"eff_bits & {PENDING} <> 0"
+
+
+def _by_flow(source: str) -> str:
+    return ("SELECT start, x.from_status AS from_status, x.to_status AS to_status, count(*) AS n, "
+            "sum(x.n) AS transitions FROM (SELECT date_trunc('day', created_at) AS start, unnest(pr_flows) AS x "
+            f"FROM {source}) GROUP BY 1, 2, 3")
+
+
+def _by_wait(source: str) -> str:
+    # Settled orders only: an open order's last wait grows with now (process.py adds the pending ones).
+    # Hours kept as whole microseconds, so that a sum taken apart and put back stays exact.
+    return ("SELECT start, s.stage AS stage, s.department AS department, count(*) AS n, "
+            "sum(round(s.hours * 3600e6)::BIGINT) AS micros FROM (SELECT date_trunc('day', created_at) AS start, "
+            f"unnest(pr_waits) AS s FROM {source} WHERE NOT ({IS_PENDING})) GROUP BY 1, 2, 3")
+
+
 def _rollup(name: str, keys: tuple[tuple[str, str], ...], measures: tuple[str, ...], select, unit: str = "day") -> Rollup:
     columns = (("start", "TIMESTAMP"), *keys, *((m, "BIGINT") for m in measures))
     return Rollup(CopiedTable(name, columns, "rollup"), tuple(k for k, _ in keys), measures, select, unit)
@@ -119,11 +137,14 @@ BY_QUALITY = _rollup("order_quality_by_day", (("dim", "VARCHAR"), ("value", "VAR
 # either edge then come from the orders, at most two months of them).
 BY_PLACE = _rollup("orders_by_month_place", (("category", "VARCHAR"), ("community", "VARCHAR")), ("n",), _by_place,
                    "month")
-ROLLUPS = (BY_DIMENSION, BY_DEPARTMENT, BY_EVENT_DEPARTMENT, BY_QUALITY, BY_PLACE)
+# The flows between statuses and the waits at each department (process.py); n counts orders, stretches.
+BY_FLOW = _rollup("order_flows_by_day", (("from_status", "VARCHAR"), ("to_status", "VARCHAR")),
+                  ("n", "transitions"), _by_flow)
+BY_WAIT = _rollup("order_waits_by_day", (("stage", "VARCHAR"), ("department", "VARCHAR")), ("n", "micros"), _by_wait)
+ROLLUPS = (BY_DIMENSION, BY_DEPARTMENT, BY_EVENT_DEPARTMENT, BY_QUALITY, BY_PLACE, BY_FLOW, BY_WAIT)
 # The copied orders that are pending (bits.PENDING), whole: the few rows whose deadlines a query compares
 # with now, and the open orders `overview` counts, without a scan of every order.
 PENDING_ORDERS = CopiedTable("pending_orders", WORK_ORDERS.columns + WORK_ORDERS.extra, "rollup")
-IS_PENDING = f"eff_bits & {PENDING} <> 0"
 TABLES = (*(r.table for r in ROLLUPS), repeats.TABLE, PENDING_ORDERS)
 
 

@@ -17,17 +17,18 @@ GAP_MIN_SEARCHES = 2  # the same unanswered search this often is a knowledge gap
 def knowledge(ctx: Context) -> dict:
     """The knowledge module; article and search figures follow only the time window."""
     where, params = ctx.filters.where()
+    # The orders first, then only the searches naming ids in their range (ids follow creation, so the
+    # range prunes most of the searches: hashing them all was ~0.4 s at 10M orders).
+    ids = "min(o.id) FILTER (WHERE o.closed_directly), max(o.id) FILTER (WHERE o.closed_directly)"
     if daily.serves(ctx.filters):  # the totals from the daily rollups (daily.py)
         rows, rolled_params = daily.window(daily.BY_DEPARTMENT, ctx.filters.created_from, ctx.filters.created_to)
         total, direct = (int(x) for x in ctx.engine.rows(
             f"SELECT coalesce(sum(n), 0), coalesce(sum(closed_directly), 0) FROM ({rows})", rolled_params)[0])
-    else:
-        total, direct = ctx.engine.rows(
-            f"SELECT count(*), count(*) FILTER (WHERE o.closed_directly) FROM work_orders o WHERE {where}", params)[0]
-    # The orders first, then only the searches naming ids in their range (ids follow creation, so the
-    # range prunes most of the searches: hashing them all was ~0.4 s at 10M orders).
-    lo, hi = ctx.engine.rows(f"SELECT min(o.id), max(o.id) FROM work_orders o WHERE {where} AND o.closed_directly",
-                             params)[0]
+        lo, hi = ctx.engine.rows(f"SELECT {ids} FROM work_orders o WHERE {where} AND o.closed_directly", params)[0]
+    else:  # one pass over the filtered orders for the totals and the range
+        total, direct, lo, hi = ctx.engine.rows(
+            f"SELECT count(*), count(*) FILTER (WHERE o.closed_directly), {ids} FROM work_orders o WHERE {where}",
+            params)[0]
     direct_with_article = 0 if lo is None else ctx.engine.rows(
         f"SELECT count(*) FROM work_orders o WHERE {where} AND o.closed_directly AND o.id IN "
         f"(SELECT order_id FROM kb_searches WHERE article_id IS NOT NULL AND order_id BETWEEN ? AND ?)",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hotline.analytics import daily, repeats
 from hotline.analytics.common import (
-    Context, breakdown, comparisons, grouped_counts, grouping, item, series, total_of,
+    COMPARED, Context, breakdown, comparisons, count_orders, grouped_counts, grouping, item, series, total_of,
 )
 from hotline.analytics.metrics import change, per_10k
 from hotline.workorders.domain import mask_phone
@@ -13,6 +13,7 @@ BREAKDOWNS = ("category_l1", "category", "district", "street", "channel", "reque
 TOP = 10
 COMMON_MIN_ORDERS = 3  # orders of one category in one community that make a common request
 RISING_MIN_ORDERS = 3  # a category must have at least this many now to count as rising
+COMMON_TOP = 20
 
 
 def requests(ctx: Context) -> dict:
@@ -21,10 +22,12 @@ def requests(ctx: Context) -> dict:
     dims = BREAKDOWNS + ((dimension,) if dimension and dimension not in BREAKDOWNS else ())
     grouped = grouped_counts(ctx, dims, unit or "day")
     total = total_of(grouped)
+    earlier, before = _earlier(ctx)
+    common, repeat_callers = _callers(ctx)
     out = {
         "total": total,
         "drill": ctx.filters.drill(),
-        "compare": comparisons(ctx, total),
+        "compare": comparisons(ctx, total, earlier),
         "by_time": series(ctx, grouped, unit or "day"),
         "by_category_l1": breakdown(ctx, grouped, "category_l1"),
         "by_category": breakdown(ctx, grouped, "category"),
@@ -35,9 +38,9 @@ def requests(ctx: Context) -> dict:
         "by_urgency": breakdown(ctx, grouped, "urgency"),
         "by_status": breakdown(ctx, grouped, "status"),
         "top_categories": breakdown(ctx, grouped, "category", TOP),
-        "rising_categories": _rising(ctx, grouped),
-        "common_requests": _common(ctx),
-        "repeat_callers": _repeat_callers(ctx),
+        "rising_categories": _rising(ctx, grouped, before),
+        "common_requests": [_common_item(ctx, *found) for found in common],
+        "repeat_callers": repeat_callers,
     }
     out["groups"] = breakdown(ctx, grouped, dimension) if dimension else out["by_time"]
     out["group_by"] = dimension or unit
@@ -53,12 +56,34 @@ def _districts(ctx: Context, grouped: dict) -> list[dict]:
     return rows
 
 
-def _rising(ctx: Context, grouped: dict) -> list[dict] | None:
-    """Categories that grew most against the previous period (needs a bounded window)."""
-    previous = ctx.filters.shifted("previous")
-    if previous is None:
+def _earlier(ctx: Context) -> tuple[dict[str, int | None], dict | None]:
+    """The totals of the earlier periods (by Filters.shifted kind) and the previous period's orders by
+    category (None without a bounded window)."""
+    if not ctx.filters.bounded:
+        return {kind: None for _, kind in COMPARED}, None
+    if daily.serves(ctx.filters):  # city-wide: the rollups answer each figure on its own
+        previous = ctx.filters.shifted("previous")
+        before = dict(grouped_counts(ctx, ("category",), None, previous)["category"])
+        return {kind: count_orders(ctx, ctx.filters.shifted(kind)) for _, kind in COMPARED}, before
+    # Filtered: one pass over both earlier periods' orders, not one per figure (each pass reads the
+    # filter columns of a whole period; at 10M orders that fixed cost was most of a one-month answer).
+    windows = [ctx.filters.shifted(kind).window_sql("o.created_at") for _, kind in COMPARED]
+    window_params = [p for _, params in windows for p in params]
+    counts = ", ".join(f"count(*) FILTER (WHERE {sql})" for sql, _ in windows)
+    either = " OR ".join(f"({sql})" for sql, _ in windows)
+    where, params = ctx.filters.where(window=False)
+    rows = ctx.engine.rows(
+        f"SELECT o.category, {counts}, GROUPING(o.category) FROM work_orders o WHERE {where} AND ({either}) "
+        f"GROUP BY GROUPING SETS ((o.category), ())", window_params + params + window_params)
+    totals = next((r[1:-1] for r in rows if r[-1]), (0,) * len(COMPARED))
+    before = {r[0]: r[1] for r in rows if not r[-1] and r[1]}
+    return {kind: int(n) for (_, kind), n in zip(COMPARED, totals, strict=True)}, before
+
+
+def _rising(ctx: Context, grouped: dict, before: dict | None) -> list[dict] | None:
+    """Categories that grew most against the previous period (`before`: its orders by category)."""
+    if before is None:
         return None
-    before = dict(grouped_counts(ctx, ("category",), None, previous)["category"])
     rows = []
     for code, count in grouped["category"]:
         if code is None or count < RISING_MIN_ORDERS:
@@ -71,61 +96,55 @@ def _rising(ctx: Context, grouped: dict) -> list[dict] | None:
     return rows[:TOP]
 
 
-def _common(ctx: Context) -> list[dict]:
-    """高频共性诉求: one category in one community, many times in the window."""
-    if daily.serves(ctx.filters):
-        found = _common_rolled(ctx)
-    else:
-        found = _common_orders(ctx)
-    return [{
+def _common_item(ctx: Context, category: str, community: str, count: int, callers: int) -> dict:
+    """One 高频共性诉求: one category in one community, many times in the window."""
+    return {
         "category": category, "category_name": ctx.name("category", category),
         "community": community, "community_name": ctx.name("community", community),
         "count": count, "callers": callers,
         "drill": ctx.filters.drill(category=category, community=community),
-    } for category, community, count, callers in found]
+    }
 
 
-def _common_rolled(ctx: Context) -> list[tuple]:
-    """The top pairs from the monthly rollup, their callers from repeats.py: no grouping of orders by phone."""
+def _callers(ctx: Context) -> tuple[list[tuple], dict]:
+    """(the top common requests as (category, community, orders, callers), the repeat callers)."""
+    if not daily.serves(ctx.filters):
+        return _callers_of_orders(ctx)
     lo, hi = ctx.filters.created_from, ctx.filters.created_to
     rows, params = daily.window(daily.BY_PLACE, lo, hi)
     top = ctx.engine.rows(
         f"SELECT category, community, sum(n)::BIGINT AS n FROM ({rows}) GROUP BY 1, 2 "
-        f"HAVING sum(n) >= {COMMON_MIN_ORDERS} ORDER BY n DESC, 1, 2 LIMIT 20", params)
+        f"HAVING sum(n) >= {COMMON_MIN_ORDERS} ORDER BY n DESC, 1, 2 LIMIT {COMMON_TOP}", params)
+    # Their callers from repeats.py: no grouping of orders by phone.
     repeated = repeats.callers_by_place(ctx.engine, lo, hi, [(c, m) for c, m, _ in top])
-    return [(c, m, n, n - repeated.get((c, m), 0)) for c, m, n in top]
+    common = [(c, m, n, n - repeated.get((c, m), 0)) for c, m, n in top]
+    callers, orders, ranked = repeats.repeat_callers(ctx.engine, lo, hi, TOP)
+    return common, _repeat_callers(callers, orders, ranked)
 
 
-def _common_orders(ctx: Context) -> list[tuple]:
-    """The top pairs and their distinct callers from the filtered orders."""
-    where, params = ctx.filters.where()
-    # The top groups first, then distinct callers for those groups only: count(DISTINCT phone) over
-    # every (category, community) group was most of this module's time.
-    top = (f"SELECT o.category, o.community, count(*) AS n FROM work_orders o WHERE {where} "
-           f"AND o.category IS NOT NULL AND o.community IS NOT NULL "
-           f"GROUP BY 1, 2 HAVING count(*) >= {COMMON_MIN_ORDERS} ORDER BY n DESC, 1, 2 LIMIT 20")
-    return ctx.engine.rows(
-        f"WITH top AS ({top}), callers AS (SELECT o.category, o.community, count(DISTINCT o.citizen_phone) AS callers "
-        f"FROM work_orders o SEMI JOIN top t ON o.category = t.category AND o.community = t.community "
-        f"WHERE {where} GROUP BY 1, 2) "
-        f"SELECT top.category, top.community, top.n, callers.callers FROM top JOIN callers USING (category, community) "
-        f"ORDER BY top.n DESC, 1, 2", params + params)
-
-
-def _repeat_callers(ctx: Context) -> dict:
-    """Callers with two or more orders in the window (phones masked)."""
-    if daily.serves(ctx.filters):
-        callers, orders, ranked = repeats.repeat_callers(ctx.engine, ctx.filters.created_from, ctx.filters.created_to, TOP)
-        return {"callers": callers, "orders": orders,
-                "top": [{"caller": mask_phone(phone), "count": n} for phone, n in ranked], "drill": None}
+def _callers_of_orders(ctx: Context) -> tuple[list[tuple], dict]:
+    """_callers from the filtered orders, read once: reading their phones was the dearest part of a pass."""
     where, params = ctx.filters.where()
     rows = ctx.engine.rows(
-        f"WITH per AS (SELECT o.citizen_phone AS phone, count(*) AS n FROM work_orders o WHERE {where} "
-        f"GROUP BY 1 HAVING count(*) >= 2) "
-        f"SELECT (SELECT count(*) FROM per), (SELECT coalesce(sum(n), 0) FROM per), phone, n "
-        f"FROM (SELECT * FROM per ORDER BY n DESC, phone LIMIT {TOP}) RIGHT JOIN (SELECT 1) ON TRUE", params)
-    callers, orders = (rows[0][0], int(rows[0][1])) if rows else (0, 0)
-    top = [{"caller": mask_phone(phone), "count": n} for _, _, phone, n in rows if phone is not None]
-    return {"callers": callers, "orders": orders, "top": top, "drill": None}
+        f"WITH f AS MATERIALIZED (SELECT o.category, o.community, o.citizen_phone AS phone FROM work_orders o "
+        f"WHERE {where}), "
+        f"top AS (SELECT category, community, count(*) AS n FROM f WHERE category IS NOT NULL AND community IS NOT NULL "
+        f"GROUP BY 1, 2 HAVING count(*) >= {COMMON_MIN_ORDERS} ORDER BY n DESC, 1, 2 LIMIT {COMMON_TOP}), "
+        # The distinct callers of the top pairs only: of every pair, it was most of this module's time.
+        f"common AS (SELECT t.category, t.community, any_value(t.n) AS n, count(DISTINCT f.phone) AS callers "
+        f"FROM top t JOIN f USING (category, community) GROUP BY 1, 2), "
+        f"per AS (SELECT phone, count(*) AS n FROM f GROUP BY 1 HAVING count(*) >= 2) "
+        f"SELECT 'common', category, community, n, callers FROM common "
+        f"UNION ALL SELECT 'callers', NULL, NULL, count(*), coalesce(sum(n), 0) FROM per "
+        f"UNION ALL SELECT 'top', phone, NULL, n, NULL FROM (SELECT * FROM per ORDER BY n DESC, phone LIMIT {TOP})",
+        params)
+    common = sorted(((c, m, n, k) for kind, c, m, n, k in rows if kind == "common"), key=lambda r: (-r[2], r[0], r[1]))
+    callers, orders = next((int(n), int(k)) for kind, _, _, n, k in rows if kind == "callers")
+    ranked = sorted(((phone, n) for kind, phone, _, n, _ in rows if kind == "top"), key=lambda r: (-r[1], r[0]))
+    return common, _repeat_callers(callers, orders, ranked)
 
 
+def _repeat_callers(callers: int, orders: int, ranked: list[tuple[str, int]]) -> dict:
+    """Callers with two or more orders in the window (phones masked)."""
+    return {"callers": callers, "orders": orders,
+            "top": [{"caller": mask_phone(phone), "count": n} for phone, n in ranked], "drill": None}
