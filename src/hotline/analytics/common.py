@@ -8,6 +8,7 @@ from typing import Any
 
 from hotline.analytics import daily
 from hotline.analytics.engine import AnalyticsEngine
+from hotline.analytics.snapshot import ReadSnapshot
 from hotline.analytics.filters import DIMENSION_GROUPS, TIME_GROUPS, Filters, bucket_end, default_time_group
 from hotline.analytics.filters import DIMENSIONS as FILTER_DIMENSIONS
 from hotline.analytics.metrics import change
@@ -20,7 +21,7 @@ NAME_KINDS = {"district": "region", "street": "region", "community": "region", "
 class Context:
     """One analysis request: the copy, the filters, the grouping asked for, the time now, options."""
 
-    engine: AnalyticsEngine
+    engine: AnalyticsEngine | ReadSnapshot  # a snapshot when answering a request: one state of the copy
     filters: Filters
     now: datetime
     group_by: str | None = None

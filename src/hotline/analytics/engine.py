@@ -19,6 +19,7 @@ from hotline.analytics.derived import with_order_events
 from hotline.analytics.quality import build_reference
 from hotline.analytics.quality_sql import flag_select, quote
 from hotline.analytics.schema import SCHEMA_VERSION, TABLES, WORK_ORDERS, CopiedTable
+from hotline.analytics.snapshot import ReadSnapshot
 from hotline.analytics.source import StoreSource, concat, literal, normalise, select_columns
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,10 @@ class AnalyticsEngine:
                 self._drop_source()
 
     # -- queries -----------------------------------------------------------------------------------
+
+    def snapshot(self) -> ReadSnapshot:
+        """A read transaction for one answer of several statements; close it (or use `with`)."""
+        return ReadSnapshot(self._db)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A connection of its own to the copy, for a caller that needs several statements; close it."""

@@ -50,8 +50,8 @@ class AnalyticsService:
                 raise Forbidden(f"the {name} module covers the whole centre; handlers see their department only",
                                 rule="department_scope")
             filters = replace(filters, department=actor.department_scope)
-        ctx = Context(self.engine, filters, self._clock(), group_by, options or {})
-        out = run(ctx)
+        with self.engine.snapshot() as snapshot:
+            out = run(Context(snapshot, filters, self._clock(), group_by, options or {}))
         out["module"] = name
         out["filters"] = filters.drill()
         out["data_version"] = self.engine.version
