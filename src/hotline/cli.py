@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from hotline.config import DEFAULT_DATABASE_URL, Settings
+from hotline.command import DbOption, fail, platform_for_command, settings_for
 from hotline.errors import DomainError
 from hotline.foresight.cli import alerts_app, forecast_app
 from hotline.nlp.cli import app as nlp_app
@@ -21,29 +20,6 @@ app.add_typer(city_app, name="city")
 app.add_typer(forecast_app, name="forecast")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(nlp_app, name="nlp")
-
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help=f"store URL (default: $HOTLINE_DATABASE_URL or {DEFAULT_DATABASE_URL})"),
-]
-
-
-def settings_for(db: str | None) -> Settings:
-    """Settings from the environment, with --db taking precedence."""
-    return Settings(database_url=db) if db else Settings()
-
-
-def _fail(error: DomainError) -> None:
-    where = f" [{error.field}]" if error.field else ""
-    typer.secho(f"error{where}: {error.message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(2)
-
-
-def _platform(db: str | None):
-    """The platform for a one-off command: without the analysis copy, whose DuckDB file the server owns."""
-    from hotline.platform import build_platform
-
-    return build_platform(settings_for(db).model_copy(update={"analytics_enabled": False}))
 
 
 @app.command()
@@ -69,7 +45,7 @@ def city_load(path: Annotated[str, typer.Argument(help="pack folder, or the name
 def _migrated(db: str | None):
     from hotline.store import migrate
 
-    platform = _platform(db)
+    platform = platform_for_command(db)
     migrate(platform.engine)
     return platform
 
@@ -80,7 +56,7 @@ def _load_city(platform, path: str) -> None:
     try:
         pack = load_pack(platform.sessions, path)
     except DomainError as error:
-        _fail(error)
+        fail(error)
     typer.echo(f"loaded {pack.city['name']}: {len(pack.regions)} regions, {len(pack.categories)} categories, "
                f"{len(pack.departments)} departments, {len(pack.sla)} SLA rules, {len(pack.holidays)} calendar days")
 
@@ -91,11 +67,11 @@ def user_add(name: str, role: Annotated[str, typer.Option(help="call_taker, disp
              department: Annotated[str | None, typer.Option(help="department code (handlers)")] = None,
              db: DbOption = None) -> None:
     """Create a user."""
-    platform = _platform(db)
+    platform = platform_for_command(db)
     try:
         user = platform.users.add(name, role, password, department)
     except DomainError as error:
-        _fail(error)
+        fail(error)
     typer.echo(f"user {user.username} ({user.role}{', ' + user.department if user.department else ''}) created")
     platform.close()
 
@@ -147,9 +123,9 @@ def simulate(
         pack = resolve_pack_path(city)
         first = date.fromisoformat(start)
     except DomainError as error:
-        _fail(error)
+        fail(error)
     except ValueError:
-        _fail(DomainError(f"--start {start!r} is not a date (YYYY-MM-DD)", field="start"))
+        fail(DomainError(f"--start {start!r} is not a date (YYYY-MM-DD)", field="start"))
     if live:
         _live_forever(db, city)
         return
@@ -202,7 +178,7 @@ def demo(folder: Annotated[str, typer.Option("--dir", help="where the demo store
                      truth=base / "incidents.json", progress=typer.echo)
         typer.echo(f"demo data: {result['counts'].get('work_orders', 0)} orders, "
                    f"{result['counts'].get('call_records', 0)} calls")
-        platform = _platform(url)
+        platform = platform_for_command(url)
         for name, role, department in DEMO_USERS:
             platform.users.add(name, role, DEMO_PASSWORD, department)
         _replay_early_warnings(platform, days=60)
@@ -236,7 +212,7 @@ def _live_forever(db: str | None, city: str) -> None:
 
     from hotline.simulate.live import LiveTrickle
 
-    platform = _platform(db)
+    platform = platform_for_command(db)
     trickle = LiveTrickle(platform, city)
     trickle.start()
     typer.echo("live trickle running; Ctrl-C stops it")

@@ -8,16 +8,11 @@ from typing import Annotated
 
 import typer
 
+from hotline.command import DbOption, platform_for_command
+
 forecast_app = typer.Typer(help="Forecast daily order volumes (and backtest the forecasts).", invoke_without_command=True)
 alerts_app = typer.Typer(help="Early warning: replay history as if live.", no_args_is_help=True)
 
-DbOption = Annotated[str | None, typer.Option("--db", help="store URL (default: $HOTLINE_DATABASE_URL)")]
-
-
-def _platform(db: str | None):
-    from hotline.cli import _platform as platform_for_command
-
-    return platform_for_command(db)
 
 
 @forecast_app.callback()
@@ -28,7 +23,7 @@ def forecast(level: Annotated[str, typer.Option(help="city, category, district o
     """Daily forecasts with 80 %/95 % intervals, or the backtest's MASE against seasonal-naive."""
     from hotline.foresight.service import ForesightService
 
-    platform = _platform(db)
+    platform = platform_for_command(db)
     service = ForesightService(platform)
     if backtest:
         result = service.backtest(level)
@@ -49,7 +44,7 @@ def scan(start: Annotated[datetime, typer.Option("--from", help="first moment re
     """Replay [from, to) as if live, storing every alert that would have fired."""
     from hotline.foresight.alerts import KINDS, AlertService
 
-    platform = _platform(db)
+    platform = platform_for_command(db)
     result = AlertService(platform).scan(start, end, tuple(kind or KINDS), deliver)
     typer.echo(json.dumps(vars(result)))
     platform.close()

@@ -7,23 +7,12 @@ from typing import Annotated
 
 import typer
 
-from hotline.config import DEFAULT_DATABASE_URL, Settings
+from hotline.command import DbOption, fail, settings_for
 from hotline.errors import DomainError
 
 app = typer.Typer(help="Intelligent intake: train and evaluate the classifiers.", no_args_is_help=True)
 
-DbOption = Annotated[str | None, typer.Option("--db", help=f"store URL (default: $HOTLINE_DATABASE_URL or {DEFAULT_DATABASE_URL})")]
 ModelsOption = Annotated[str | None, typer.Option("--models", help="models folder (default: $HOTLINE_MODELS_DIR or ./models)")]
-
-
-def _settings(db: str | None) -> Settings:
-    return Settings(database_url=db) if db else Settings()
-
-
-def _fail(error: DomainError) -> None:
-    where = f" [{error.field}]" if error.field else ""
-    typer.secho(f"error{where}: {error.message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(2)
 
 
 @app.command()
@@ -32,11 +21,11 @@ def train(db: DbOption = None, models: ModelsOption = None,
     """Fit category, request-type and department models on the store's closed orders; print a JSON summary."""
     from hotline.nlp.training import train as train_models
 
-    settings = _settings(db)
+    settings = settings_for(db)
     try:
         summary = train_models(settings.database_url, models or settings.models_dir, max_rows=max_rows)
     except DomainError as error:
-        _fail(error)
+        fail(error)
     typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
 
 
@@ -62,5 +51,5 @@ def evaluate(
             result = evaluate_file(input, text_col, label_col, train_file=train,
                                    models_dir=models or Settings().models_dir, baseline=baseline)
     except DomainError as error:
-        _fail(error)
+        fail(error)
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
