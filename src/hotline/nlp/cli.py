@@ -49,7 +49,7 @@ def evaluate(
             result = cross_validate(texts, labels, folds=folds)
         else:
             result = evaluate_file(input, text_col, label_col, train_file=train,
-                                   models_dir=models or Settings().models_dir, baseline=baseline)
+                                   models_dir=models or settings_for(None).models_dir, baseline=baseline)
     except DomainError as error:
         fail(error)
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
