@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+from contextlib import ExitStack
 from datetime import date, datetime
 
 import pandas as pd
@@ -16,7 +16,7 @@ from hotline.reference.citypack import load_pack
 from hotline.simulate import run
 from hotline.store import migrate
 
-from ..conftest import PG_ADMIN_URL, _admin_exec, _note_pg, _pg_reachable
+from ..conftest import empty_pg_database
 from .conftest import JINCHANG
 
 FIRST, DAYS = date(2023, 10, 10), 10
@@ -25,26 +25,19 @@ FIRST, DAYS = date(2023, 10, 10), 10
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def simulated_store(request, tmp_path):
     """Ten simulated days of Jinchang (heating starts inside them) in a fresh store of each backend."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    else:
-        reason = _pg_reachable()
-        if reason:
-            pytest.skip(reason)
-        name = f"hotline_fs_{uuid.uuid4().hex[:10]}"
-        _admin_exec(f'CREATE DATABASE "{name}"')
-        _note_pg("ran")
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    engine = make_engine(url)
-    migrate(engine)
-    load_pack(make_session_factory(engine), JINCHANG)
-    engine.dispose()
-    run(JINCHANG, FIRST, DAYS, 7, 0.3, db=url, truth=tmp_path / "truth.json")
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-    if request.param == "postgres":
-        _admin_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'ledger.db'}"
+        else:
+            url = stack.enter_context(empty_pg_database("hotline_fs"))
+        engine = make_engine(url)
+        migrate(engine)
+        load_pack(make_session_factory(engine), JINCHANG)
+        engine.dispose()
+        run(JINCHANG, FIRST, DAYS, 7, 0.3, db=url, truth=tmp_path / "truth.json")
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
 
 
 def _sorted(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

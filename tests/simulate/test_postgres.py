@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 
 import pytest
@@ -17,19 +16,12 @@ from hotline.store import migrate
 from hotline.users.actor import SYSTEM
 from hotline.workorders.models import OrderEvent, WorkOrder
 
-from ..conftest import PG_ADMIN_URL, _admin_exec, _note_pg, _pg_reachable
+from ..conftest import empty_pg_database
 
 
 @pytest.mark.postgres
 def test_simulated_days_load_into_postgresql_and_intake_continues(tmp_path):
-    reason = _pg_reachable()
-    if reason:
-        pytest.skip(reason)
-    name = f"hotline_sim_{uuid.uuid4().hex[:10]}"
-    _admin_exec(f'CREATE DATABASE "{name}"')
-    _note_pg("ran")
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    with empty_pg_database("hotline_sim") as url:
         engine = make_engine(url)
         migrate(engine)
         load_pack(make_session_factory(engine), "jinchang")
@@ -44,5 +36,3 @@ def test_simulated_days_load_into_postgresql_and_intake_continues(tmp_path):
                                                    "citizen_phone": "13800001234"})
         assert order.id > result["counts"]["work_orders"] and order.number.startswith("GD20231023")
         platform.close()
-    finally:
-        _admin_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
