@@ -205,11 +205,12 @@ def _apply(con, suffix: str, before: str, after: str, lookup) -> None:
     pending = PENDING_ORDERS.name + suffix
     con.execute(f"DELETE FROM {pending} WHERE id IN (SELECT id FROM {before})")
     con.execute(f"INSERT INTO {pending} BY NAME SELECT * FROM {after} WHERE {IS_PENDING}")
+    touched = {unit: [r[0] for r in con.execute(
+        f"SELECT DISTINCT date_trunc('{unit}', created_at) FROM (SELECT created_at FROM {before} "
+        f"UNION ALL SELECT created_at FROM {after}) ORDER BY 1").fetchall()] for unit in {r.unit for r in ROLLUPS}}
     for rollup in ROLLUPS:
         name = rollup.table.name + suffix
-        starts = [r[0] for r in con.execute(
-            f"SELECT DISTINCT date_trunc('{rollup.unit}', created_at) FROM (SELECT created_at FROM {before} "
-            f"UNION ALL SELECT created_at FROM {after}) ORDER BY 1").fetchall()]
+        starts = touched[rollup.unit]
         if not starts:
             continue
         listed = ", ".join(f"TIMESTAMP '{d.isoformat(sep=' ')}'" for d in starts)

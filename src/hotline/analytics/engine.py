@@ -19,7 +19,7 @@ from hotline.analytics.derived import with_order_events
 from hotline.analytics.quality import build_reference
 from hotline.analytics.quality_sql import flag_select, quote
 from hotline.analytics.schema import SCHEMA_VERSION, TABLES, WORK_ORDERS, CopiedTable
-from hotline.analytics.snapshot import ReadSnapshot
+from hotline.analytics.snapshot import ReadSnapshot, fetch_dicts, fetch_rows
 from hotline.analytics.source import StoreSource, concat, literal, normalise, select_columns
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ class AnalyticsEngine:
         """Rows of one query on the copy; safe from any thread."""
         cursor = self._db.cursor()
         try:
-            return cursor.execute(sql, list(params)).fetchall()
+            return fetch_rows(cursor, sql, params)
         finally:
             cursor.close()
 
@@ -113,9 +113,7 @@ class AnalyticsEngine:
         """Rows as dictionaries keyed by column name."""
         cursor = self._db.cursor()
         try:
-            result = cursor.execute(sql, list(params))
-            names = [d[0] for d in result.description]
-            return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+            return fetch_dicts(cursor, sql, params)
         finally:
             cursor.close()
 

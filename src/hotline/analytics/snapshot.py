@@ -8,6 +8,18 @@ from typing import Any
 import duckdb
 
 
+def fetch_rows(cursor: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    """Rows of one query on a cursor of the copy."""
+    return cursor.execute(sql, list(params)).fetchall()
+
+
+def fetch_dicts(cursor: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """Rows of one query as dictionaries keyed by column name."""
+    result = cursor.execute(sql, list(params))
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
 class ReadSnapshot:
     """A read transaction on the copy, with the engine's reading methods; use as a context manager.
 
@@ -22,13 +34,11 @@ class ReadSnapshot:
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         """Rows of one query."""
-        return self._cursor.execute(sql, list(params)).fetchall()
+        return fetch_rows(self._cursor, sql, params)
 
     def dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Rows as dictionaries keyed by column name."""
-        result = self._cursor.execute(sql, list(params))
-        names = [d[0] for d in result.description]
-        return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+        return fetch_dicts(self._cursor, sql, params)
 
     def cursor(self) -> _SharedCursor:
         """The snapshot's own cursor, for a caller that registers Arrow tables; its close() leaves it open."""
