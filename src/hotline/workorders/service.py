@@ -21,7 +21,7 @@ from hotline.workorders import repository
 from hotline.workorders.deadlines import SlaDeadlines, select_rule
 from hotline.workorders.domain import OPEN_STATUSES, Action, Status
 from hotline.workorders.intake import NewOrder, normalise_phone, validate_new_order
-from hotline.workorders.lifecycle import STATE_FIELDS, OrderState, changed_fields, transition
+from hotline.workorders.lifecycle import STATE_FIELDS, OrderState, changed_fields, part_of, transition
 from hotline.workorders.models import OrderEvent, WorkOrder
 
 # Free-text parameters recorded in the event as said, though they are not fields of the order.
@@ -185,7 +185,7 @@ class OrderService:
             raise NotFound(f"there is no order {number!r}", field="number")
         order = repository.by_number(session, number, lock=lock)
         scope = actor.department_scope
-        if order is None or (scope and scope != order.department and scope not in (order.co_departments or [])):
+        if order is None or (scope and part_of(state_of(order), scope) is None):
             raise NotFound(f"there is no order {number!r}", field="number")
         return order
 
