@@ -1,9 +1,10 @@
 """Benchmark of the analysis modules: build time of the copy, warm p95 latency per module, freshness, memory.
 
     python bench/analytics_bench.py --store sqlite:///big.db [--copy big.duckdb] [--reuse] [--label 1M]
-                                    [--freshness]
+                                    [--freshness] [--out FILE] [--modules requests,calls]
 
-The store must hold simulated data (hotline.simulate.run); results are merged into bench/analytics.json.
+The store must hold simulated data (hotline.simulate.run); results are merged into bench/analytics.json
+(or --out; --modules times only some modules, and the targets then judge only those).
 --reuse keeps an existing copy (its build time is then not measured, only the catch-up refresh);
 --freshness adds one order to the store (SQLite only: it writes to the store!) and times how long it
 takes to show in `overview` with the refresher running.
@@ -117,6 +118,8 @@ def main() -> None:
     parser.add_argument("--district", default="620302")
     parser.add_argument("--category", default="01")
     parser.add_argument("--freshness", action="store_true")
+    parser.add_argument("--out", type=Path, default=OUT, help="the JSON file the figures are merged into")
+    parser.add_argument("--modules", default=",".join(MODULES), help="comma-separated modules to time")
     args = parser.parse_args()
     if args.copy != ":memory:" and not args.reuse:
         for suffix in ("", ".wal"):
@@ -152,7 +155,7 @@ def main() -> None:
     threading.Thread(target=watch, daemon=True).start()
     for query, filters in queries.items():
         results[query] = {}
-        for module in MODULES:
+        for module in args.modules.split(","):
             results[query][module] = timed(lambda m=module, f=filters: service.module(analyst, m, f),
                                            args.repeat, args.budget)
             print(query, module, results[query][module], flush=True)
@@ -162,6 +165,7 @@ def main() -> None:
         fresh = [freshness(args.store, service, analyst) for _ in range(3)]
         print("freshness s", fresh, flush=True)
     done.set()
+    timed_six = [m for m in SIX if m in results["one_year_city"]]
     record = {
         "label": args.label, "store": args.store.split("://")[0], "copy": args.copy, "rows": counts,
         "build_seconds": None if args.reuse else round(build_s, 1),
@@ -173,16 +177,17 @@ def main() -> None:
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "latency": results,
         "targets_met": {
-            "one_year_city_p95_under_150ms": all(results["one_year_city"][m]["p95_ms"] < 150 for m in SIX),
-            "one_month_filtered_p95_under_50ms": all(results["one_month_filtered"][m]["p95_ms"] < 50 for m in SIX),
+            "one_year_city_p95_under_150ms": all(results["one_year_city"][m]["p95_ms"] < 150 for m in timed_six),
+            "one_month_filtered_p95_under_50ms": all(results["one_month_filtered"][m]["p95_ms"] < 50
+                                                     for m in timed_six),
             "new_order_in_overview_within_5s": None if fresh is None else max(fresh) < 5,
             "rss_under_4gb": peak[0] < 4 * 2**30,
         },
         "measured_at": datetime.now().isoformat(timespec="seconds"),
     }
-    existing = json.loads(OUT.read_text()) if OUT.exists() else {}
+    existing = json.loads(args.out.read_text()) if args.out.exists() else {}
     existing[args.label] = record
-    OUT.write_text(json.dumps(existing, indent=2, ensure_ascii=False) + "\n")
+    args.out.write_text(json.dumps(existing, indent=2, ensure_ascii=False) + "\n")
     print(json.dumps({k: v for k, v in record.items() if k != "latency"}, indent=2))
     engine.stop()
 

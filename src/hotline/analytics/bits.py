@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hotline.analytics.quality import FLAGS
+from hotline.analytics.quality import FLAGS, REGISTRATION_FLAGS, REPLY_FLAGS
 
 OPEN_STATUSES = "('registered','dispatched','in_progress','returned','replied')"
 
@@ -41,8 +41,9 @@ QUALITY = tuple((f, f) for f in FLAGS) + (("replied", "replied_at IS NOT NULL OR
 
 EFF = {name: 1 << i for i, (name, _) in enumerate(EFFICIENCY)}
 QUAL = {name: 1 << i for i, (name, _) in enumerate(QUALITY)}
-# The orders whose figures depend on the time of the query: open, or with a deadline not yet met.
-PENDING = EFF["sign_pending"] | EFF["finish_pending"] | EFF["open"]
+# What quality counts, as (name, the bits of which one suffices): orders with a registration fault, with
+# a reply fault, then each flag and 'replied'.
+QUALITY_COUNTS = (("registration", REGISTRATION_FLAGS), ("reply", REPLY_FLAGS)) + tuple((n, (n,)) for n, _ in QUALITY)
 
 
 def pack(conditions) -> str:
@@ -71,3 +72,16 @@ def any_bit(column: str, masks: dict[str, int], names: Iterable[str]) -> str:
     for name in names:
         mask |= masks[name]
     return f"({column} & {mask} <> 0)"
+
+
+def counted(column: str, masks: dict[str, int], counts: Iterable[tuple[str, Iterable[str]]],
+            count: str = "count(*)") -> str:
+    """SQL select items: for each (name, bits), `count` over the rows with one of those bits set; `count`
+    is sum(n) over rows that are groups of n orders."""
+    return ", ".join(f"coalesce({count} FILTER (WHERE {any_bit(column, masks, names)}), 0)::BIGINT AS {name}"
+                     for name, names in counts)
+
+
+# The orders whose figures depend on the time of the query: open, or with a deadline not yet met.
+PENDING_NAMES = ("sign_pending", "finish_pending", "open")
+IS_PENDING = any_bit("eff_bits", EFF, PENDING_NAMES)  # SQL on a copied order row

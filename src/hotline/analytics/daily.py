@@ -13,7 +13,7 @@ fills it, keeps it fresh and answers a window's partial days, so the rollup cann
 - window: rollup rows of the whole days (months) inside [lo, hi), plus the SELECT over the orders of the
   partial ones at either edge.
 Only counts and sums are rolled up; what depends on the time of the query (deadlines against now) is
-read from the pending orders, kept whole in PENDING_ORDERS (bits.PENDING says which).
+read from the pending orders, kept whole in PENDING_ORDERS (bits.IS_PENDING says which).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from datetime import datetime, timedelta
 
 import pyarrow as pa
 
-from hotline.analytics import repeats
-from hotline.analytics.bits import EFF, EFFICIENCY, PENDING, QUAL, QUALITY
+from hotline.analytics import repeats, stage_hours
+from hotline.analytics.bits import EFF, EFFICIENCY, IS_PENDING, QUAL, QUALITY_COUNTS, any_bit, counted
 from hotline.analytics.quality import REGISTRATION_FLAGS, REPLY_FLAGS
 from hotline.analytics.schema import WORK_ORDERS, CopiedTable
 
@@ -57,18 +57,14 @@ def _by_dimension(source: str) -> str:
             f"GROUP BY GROUPING SETS ({sets}, (start))")
 
 
-def _any(masks: dict[str, int], names) -> int:
-    return sum(masks[n] for n in names)
-
-
 EFF_NAMES = tuple(name for name, _ in EFFICIENCY)
 _DEPARTMENT_SUMS = (
     ("notices", "coalesce(sum(supervision_count), 0)"),
     ("closed_directly", "count(*) FILTER (WHERE closed_directly)"),
-    ("registration_issues", f"count(*) FILTER (WHERE q_bits & {_any(QUAL, REGISTRATION_FLAGS)} <> 0)"),
-    ("reply_issues", f"count(*) FILTER (WHERE q_bits & {_any(QUAL, REPLY_FLAGS)} <> 0)"),
+    ("registration_issues", f"count(*) FILTER (WHERE {any_bit('q_bits', QUAL, REGISTRATION_FLAGS)})"),
+    ("reply_issues", f"count(*) FILTER (WHERE {any_bit('q_bits', QUAL, REPLY_FLAGS)})"),
     ("dispatches", "coalesce(sum(ev_dispatches), 0)"), ("returns", "coalesce(sum(ev_returns), 0)"),
-) + tuple((name, f"count(*) FILTER (WHERE eff_bits & {EFF[name]} <> 0)") for name in EFF_NAMES)
+) + tuple((name, f"count(*) FILTER (WHERE {any_bit('eff_bits', EFF, (name,))})") for name in EFF_NAMES)
 
 
 def _by_department(source: str) -> str:
@@ -83,17 +79,10 @@ def _by_event_department(source: str) -> str:
             f"FROM {source}) GROUP BY 1, 2")
 
 
-QUALITY_NAMES = tuple(name for name, _ in QUALITY)  # the flags, then 'replied'
-_QUALITY_SUMS = (
-    ("registration", f"count(*) FILTER (WHERE q_bits & {_any(QUAL, REGISTRATION_FLAGS)} <> 0)"),
-    ("reply", f"count(*) FILTER (WHERE q_bits & {_any(QUAL, REPLY_FLAGS)} <> 0)"),
-) + tuple((name, f"count(*) FILTER (WHERE q_bits & {QUAL[name]} <> 0)") for name in QUALITY_NAMES)
-
-
 def _by_quality(source: str) -> str:
-    sums = ", ".join(f"{sql} AS {name}" for name, sql in _QUALITY_SUMS)
     return (f"SELECT start, CASE WHEN GROUPING(created_by) = 0 THEN 'created_by' ELSE 'department' END AS dim, "
-            f"CASE WHEN GROUPING(created_by) = 0 THEN created_by ELSE department END AS value, count(*) AS n, {sums} "
+            f"CASE WHEN GROUPING(created_by) = 0 THEN created_by ELSE department END AS value, count(*) AS n, "
+            f"{counted('q_bits', QUAL, QUALITY_COUNTS)} "
             f"FROM (SELECT date_trunc('day', created_at) AS start, * FROM {source}) "
             f"GROUP BY GROUPING SETS ((start, created_by), (start, department))")
 
@@ -101,10 +90,6 @@ def _by_quality(source: str) -> str:
 def _by_place(source: str) -> str:
     return (f"SELECT date_trunc('month', created_at) AS start, category, community, count(*) AS n FROM {source} "
             f"WHERE category IS NOT NULL AND community IS NOT NULL GROUP BY 1, 2, 3")
-
-
-# The copied orders that are pending (bits.PENDING): the only ones whose figures depend on now.
-IS_PENDING = f"eff_bits & {PENDING} <> 0"
 
 
 def _by_flow(source: str) -> str:
@@ -121,6 +106,12 @@ def _by_wait(source: str) -> str:
             f"unnest(pr_waits) AS s FROM {source} WHERE NOT ({IS_PENDING})) GROUP BY 1, 2, 3")
 
 
+def _by_stage(source: str) -> str:
+    # Settled orders only, like the waits (stages.py adds the pending ones); whole microseconds again.
+    return ("SELECT date_trunc('day', created_at) AS start, stage, bucket, count(*) AS n, "
+            f"sum(round(hours * 3600e6)::BIGINT) AS micros FROM ({stage_hours.settled(source)}) GROUP BY 1, 2, 3")
+
+
 def _rollup(name: str, keys: tuple[tuple[str, str], ...], measures: tuple[str, ...], select, unit: str = "day") -> Rollup:
     columns = (("start", "TIMESTAMP"), *keys, *((m, "BIGINT") for m in measures))
     return Rollup(CopiedTable(name, columns, "rollup"), tuple(k for k, _ in keys), measures, select, unit)
@@ -132,7 +123,7 @@ BY_DEPARTMENT = _rollup("orders_by_day_department", (("department", "VARCHAR"),)
 BY_EVENT_DEPARTMENT = _rollup("order_events_by_day_department", (("department", "VARCHAR"),),
                               ("n", "dispatches", "returns"), _by_event_department)
 BY_QUALITY = _rollup("order_quality_by_day", (("dim", "VARCHAR"), ("value", "VARCHAR")),
-                     ("n", *(name for name, _ in _QUALITY_SUMS)), _by_quality)
+                     ("n", *(name for name, _ in QUALITY_COUNTS)), _by_quality)
 # Category × community pairs are as many as a day's orders: by month (a window's partial months at
 # either edge then come from the orders, at most two months of them).
 BY_PLACE = _rollup("orders_by_month_place", (("category", "VARCHAR"), ("community", "VARCHAR")), ("n",), _by_place,
@@ -141,11 +132,13 @@ BY_PLACE = _rollup("orders_by_month_place", (("category", "VARCHAR"), ("communit
 BY_FLOW = _rollup("order_flows_by_day", (("from_status", "VARCHAR"), ("to_status", "VARCHAR")),
                   ("n", "transitions"), _by_flow)
 BY_WAIT = _rollup("order_waits_by_day", (("stage", "VARCHAR"), ("department", "VARCHAR")), ("n", "micros"), _by_wait)
-ROLLUPS = (BY_DIMENSION, BY_DEPARTMENT, BY_EVENT_DEPARTMENT, BY_QUALITY, BY_PLACE, BY_FLOW, BY_WAIT)
+# The settled orders' stage times counted by bucket (stage_hours.py): where each stage's ranks lie.
+BY_STAGE = _rollup("order_stages_by_day", (("stage", "VARCHAR"), ("bucket", "INTEGER")), ("n", "micros"), _by_stage)
+ROLLUPS = (BY_DIMENSION, BY_DEPARTMENT, BY_EVENT_DEPARTMENT, BY_QUALITY, BY_PLACE, BY_FLOW, BY_WAIT, BY_STAGE)
 # The copied orders that are pending (bits.PENDING), whole: the few rows whose deadlines a query compares
 # with now, and the open orders `overview` counts, without a scan of every order.
 PENDING_ORDERS = CopiedTable("pending_orders", WORK_ORDERS.columns + WORK_ORDERS.extra, "rollup")
-TABLES = (*(r.table for r in ROLLUPS), repeats.TABLE, PENDING_ORDERS)
+TABLES = (*(r.table for r in ROLLUPS), repeats.TABLE, stage_hours.TABLE, PENDING_ORDERS)
 
 
 def serves(filters) -> bool:
@@ -158,25 +151,33 @@ def serves(filters) -> bool:
 # -- keeping them ------------------------------------------------------------------------------------
 
 def fill(con, suffix: str) -> None:
-    """Create the tables if missing and fill each not yet filled from every copied order (a new copy, or
-    one from before them); `_watermarks` records which are filled, since some may rightly be empty."""
+    """Create and fill the tables not yet filled, from every copied order (a new copy, or one from before
+    some of them); `_watermarks` records which are filled, since some may rightly be empty. Once all are,
+    a call costs one look-up: the engine calls it on every refresh."""
+    done = _filled(con, suffix)
+    missing = [table for table in TABLES if table.name not in done]
+    if not missing:
+        return
     orders = f"work_orders{suffix}"
-    for table in TABLES:
+    for table in missing:
         con.execute(table.ddl.replace(f"EXISTS {table.name} (", f"EXISTS {table.name}{suffix} ("))
     if not con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {orders} LIMIT 1)").fetchone()[0]:
         return  # filled with the first orders, by the next call
-    done = {r[0] for r in con.execute(f"SELECT name FROM _watermarks{suffix} WHERE name LIKE 'filled %'").fetchall()}
-    fills = [(r.table.name, r.select(orders)) for r in ROLLUPS] + [
-        (repeats.TABLE.name, repeats.chains(orders)),
-        (PENDING_ORDERS.name, f"SELECT * FROM {orders} WHERE {IS_PENDING}")]
-    for name, select in fills:
-        if f"filled {name}" in done:
-            continue
+    selects = {r.table.name: r.select(orders) for r in ROLLUPS} | {
+        repeats.TABLE.name: repeats.chains(orders), stage_hours.TABLE.name: stage_hours.fill_select(orders),
+        PENDING_ORDERS.name: f"SELECT * FROM {orders} WHERE {IS_PENDING}"}
+    for table in missing:
         con.execute("BEGIN")
-        con.execute(f"DELETE FROM {name}{suffix}")
-        con.execute(f"INSERT INTO {name}{suffix} {select}")
-        con.execute(f"INSERT INTO _watermarks{suffix} VALUES ('filled {name}', 1)")
+        con.execute(f"DELETE FROM {table.name}{suffix}")
+        con.execute(f"INSERT INTO {table.name}{suffix} {selects[table.name]}")
+        con.execute(f"INSERT INTO _watermarks{suffix} VALUES ('filled {table.name}', 1)")
         con.execute("COMMIT")
+
+
+def _filled(con, suffix: str) -> set[str]:
+    """The names of the tables filled so far."""
+    return {r[0].removeprefix("filled ") for r in con.execute(
+        f"SELECT name FROM _watermarks{suffix} WHERE name LIKE 'filled %'").fetchall()}
 
 
 def apply(con, suffix: str, before: pa.Table, after: pa.Table, lookup) -> None:
@@ -201,17 +202,23 @@ def apply(con, suffix: str, before: pa.Table, after: pa.Table, lookup) -> None:
 
 
 def _apply(con, suffix: str, before: str, after: str, lookup) -> None:
-    repeats.apply(con, suffix, before, after, lookup)
-    pending = PENDING_ORDERS.name + suffix
-    con.execute(f"DELETE FROM {pending} WHERE id IN (SELECT id FROM {before})")
-    con.execute(f"INSERT INTO {pending} BY NAME SELECT * FROM {after} WHERE {IS_PENDING}")
+    # A table not filled yet is left alone: fill reads every order, these changes included.
+    done = _filled(con, suffix)
+    if repeats.TABLE.name in done:
+        repeats.apply(con, suffix, before, after, lookup)
+    if stage_hours.TABLE.name in done:
+        stage_hours.apply(con, suffix, before, after)
+    if PENDING_ORDERS.name in done:
+        pending = PENDING_ORDERS.name + suffix
+        con.execute(f"DELETE FROM {pending} WHERE id IN (SELECT id FROM {before})")
+        con.execute(f"INSERT INTO {pending} BY NAME SELECT * FROM {after} WHERE {IS_PENDING}")
     touched = {unit: [r[0] for r in con.execute(
         f"SELECT DISTINCT date_trunc('{unit}', created_at) FROM (SELECT created_at FROM {before} "
         f"UNION ALL SELECT created_at FROM {after}) ORDER BY 1").fetchall()] for unit in {r.unit for r in ROLLUPS}}
     for rollup in ROLLUPS:
         name = rollup.table.name + suffix
         starts = touched[rollup.unit]
-        if not starts:
+        if not starts or rollup.table.name not in done:
             continue
         listed = ", ".join(f"TIMESTAMP '{d.isoformat(sep=' ')}'" for d in starts)
         inside = f"start >= TIMESTAMP '{starts[0].isoformat(sep=' ')}' AND start IN ({listed})"  # the range prunes

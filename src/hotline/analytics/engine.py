@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from hotline.analytics import daily, repeats, rollups
 from hotline.analytics.bits import COMPUTED
 from hotline.analytics.derived import with_order_events
+from hotline.analytics.lookback import LookBack
 from hotline.analytics.quality import build_reference
 from hotline.analytics.quality_sql import flag_select, quote
 from hotline.analytics.schema import SCHEMA_VERSION, TABLES, WORK_ORDERS, CopiedTable
@@ -53,6 +54,7 @@ class AnalyticsEngine:
         self._quality_ref = None
         # Highest copied id of each append-only table: max(id) scans the column (~0.5 s over 60M events).
         self._tops: dict[str, int] = {}
+        self._lookback = LookBack()  # what each look-back re-read last: only changed rows are copied again
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -148,10 +150,12 @@ class AnalyticsEngine:
         con.close()
         self._reference_cache = {k.removesuffix(NEW): v for k, v in self._reference_cache.items() if k.endswith(NEW)}
         self._tops = {k.removesuffix(NEW): v for k, v in self._tops.items() if k.endswith(NEW)}
+        self._lookback.promote(NEW)
         self.version += 1
 
     def _create(self, suffix: str, drop: bool) -> None:
         self._tops = {k: v for k, v in self._tops.items() if k.endswith(NEW) != bool(suffix)}  # those dropped
+        self._lookback.forget(suffix)
         con = self._db.cursor()
         for table in (*TABLES, *rollups.TABLES, *daily.TABLES, _WATERMARKS):
             if drop:
@@ -191,9 +195,8 @@ class AnalyticsEngine:
             # Events before orders: an order changed after this pull leaves an event the next pull sees.
             new_order_ids = self._sync_append(con, source, _table("order_events"), suffix, collect="order_id")
             changed += len(new_order_ids)
-            daily.fill(con, suffix)  # a copy from before the order rollups gets them before any change
             changed += self._sync_upsert(con, source, WORK_ORDERS, suffix, new_order_ids)
-            daily.fill(con, suffix)  # a first build fills them once its orders are in
+            daily.fill(con, suffix)  # any order rollup not filled yet (a first build, an older copy), once
             call_top = self._top(con, f"call_records{suffix}")
             for name in ("call_records", "agent_shifts", "kb_searches"):
                 changed += len(self._sync_append(con, source, _table(name), suffix))
@@ -258,10 +261,11 @@ class AnalyticsEngine:
         if top == 0:
             return copied
         cols = select_columns(table)
-        parts = []
+        reread = concat([])
         if newest is not None:
             since = newest - timedelta(seconds=LOOKBACK_SECONDS)
-            parts.append(source.fetch(f"SELECT {cols} FROM {table.name} WHERE updated_at >= {literal(since)}"))
+            reread = source.fetch(f"SELECT {cols} FROM {table.name} WHERE updated_at >= {literal(since)}")
+        parts = [self._lookback.unseen(table.name, suffix, reread)]  # lookback.py: only rows that changed
         parts.append(source.fetch(f"SELECT {cols} FROM {table.name} WHERE id > {literal(top)}"))
         ids = sorted(touched)
         for i in range(0, len(ids), 5_000):
@@ -270,6 +274,7 @@ class AnalyticsEngine:
                 parts.append(source.fetch(f"SELECT {cols} FROM {table.name} WHERE id IN ({listed})"))
         batch = concat(parts)
         if batch.num_rows == 0:
+            self._lookback.remember(table.name, suffix, reread)
             return 0
         con.execute("BEGIN")
         con.register("_changed", batch)
@@ -284,6 +289,7 @@ class AnalyticsEngine:
                         lambda phones: _phone_orders(source, phones, highest))
         con.unregister("_changed")
         con.execute("COMMIT")
+        self._lookback.remember(table.name, suffix, reread, batch)
         return batch.num_rows
 
     def _sync_changed_calls(self, con, source: StoreSource, suffix: str, halves: list[datetime]) -> int:
@@ -293,11 +299,15 @@ class AnalyticsEngine:
         top, newest = con.execute(f"SELECT max(id), max(updated_at) FROM {name}").fetchone()
         if top is None:
             return 0
-        # Rows above `top` are new ones, which the append pull copies whole.
         since = f" AND updated_at >= {literal(newest - timedelta(seconds=LOOKBACK_SECONDS))}" if newest else ""
-        batch = source.fetch(f"SELECT {select_columns(_table('call_records'))} FROM call_records "
-                             f"WHERE updated_at IS NOT NULL{since} AND id <= {top}")
+        reread = source.fetch(f"SELECT {select_columns(_table('call_records'))} FROM call_records "
+                              f"WHERE updated_at IS NOT NULL{since}")
+        # Rows above `top` are new ones, which the append pull copies whole. (Cut here, not in the SQL:
+        # with `id <= top` there SQLite walks the whole table by rowid instead of the updated_at index.)
+        reread = reread.filter(pc.less_equal(reread.column("id"), top)) if reread.num_rows else reread
+        batch = self._lookback.unseen("call_records", suffix, reread)  # lookback.py: only rows that changed
         if batch.num_rows == 0:
+            self._lookback.remember("call_records", suffix, reread)
             return 0
         con.execute("BEGIN")
         con.register("_changed", normalise(batch))
@@ -314,6 +324,7 @@ class AnalyticsEngine:
             _insert(con, table, name, batch.filter(pc.is_in(batch.column("id"), ids)))
             halves += sorted({r[1] for r in stale})
         con.execute("COMMIT")
+        self._lookback.remember("call_records", suffix, reread)  # the copy now holds every re-read row
         return len(stale)
 
     def _deriver(self, table: CopiedTable, suffix: str, store: StoreSource | None = None):

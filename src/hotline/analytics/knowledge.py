@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hotline.analytics import daily
 from hotline.analytics.common import Context
 from hotline.analytics.filters import DIMENSIONS
 from hotline.analytics.metrics import ratio
@@ -18,17 +17,12 @@ def knowledge(ctx: Context) -> dict:
     """The knowledge module; article and search figures follow only the time window."""
     where, params = ctx.filters.where()
     # The orders first, then only the searches naming ids in their range (ids follow creation, so the
-    # range prunes most of the searches: hashing them all was ~0.4 s at 10M orders).
+    # range prunes most of the searches: hashing them all was ~0.4 s at 10M orders). The daily rollups
+    # could give the totals but not the range, and the pass that finds the range counts them as it goes.
     ids = "min(o.id) FILTER (WHERE o.closed_directly), max(o.id) FILTER (WHERE o.closed_directly)"
-    if daily.serves(ctx.filters):  # the totals from the daily rollups (daily.py)
-        rows, rolled_params = daily.window(daily.BY_DEPARTMENT, ctx.filters.created_from, ctx.filters.created_to)
-        total, direct = (int(x) for x in ctx.engine.rows(
-            f"SELECT coalesce(sum(n), 0), coalesce(sum(closed_directly), 0) FROM ({rows})", rolled_params)[0])
-        lo, hi = ctx.engine.rows(f"SELECT {ids} FROM work_orders o WHERE {where} AND o.closed_directly", params)[0]
-    else:  # one pass over the filtered orders for the totals and the range
-        total, direct, lo, hi = ctx.engine.rows(
-            f"SELECT count(*), count(*) FILTER (WHERE o.closed_directly), {ids} FROM work_orders o WHERE {where}",
-            params)[0]
+    total, direct, lo, hi = ctx.engine.rows(
+        f"SELECT count(*), count(*) FILTER (WHERE o.closed_directly), {ids} FROM work_orders o WHERE {where}",
+        params)[0]
     direct_with_article = 0 if lo is None else ctx.engine.rows(
         f"SELECT count(*) FROM work_orders o WHERE {where} AND o.closed_directly AND o.id IN "
         f"(SELECT order_id FROM kb_searches WHERE article_id IS NOT NULL AND order_id BETWEEN ? AND ?)",

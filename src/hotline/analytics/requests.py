@@ -6,6 +6,7 @@ from hotline.analytics import daily, repeats
 from hotline.analytics.common import (
     COMPARED, Context, breakdown, comparisons, count_orders, grouped_counts, grouping, item, series, total_of,
 )
+from hotline.analytics.filters import DIMENSIONS as FILTER_DIMENSIONS
 from hotline.analytics.metrics import change, per_10k
 from hotline.workorders.domain import mask_phone
 
@@ -14,14 +15,19 @@ TOP = 10
 COMMON_MIN_ORDERS = 3  # orders of one category in one community that make a common request
 RISING_MIN_ORDERS = 3  # a category must have at least this many now to count as rising
 COMMON_TOP = 20
+# Filters that hold their dimension to one value (category matches either level: not one value of either).
+FIXED_BY_FILTER = tuple(d for d in FILTER_DIMENSIONS if d != "category")
 
 
 def requests(ctx: Context) -> dict:
     """The requests module."""
     unit, dimension = grouping(ctx)
     dims = BREAKDOWNS + ((dimension,) if dimension and dimension not in BREAKDOWNS else ())
-    grouped = grouped_counts(ctx, dims, unit or "day")
+    fixed = {d: getattr(ctx.filters, d) for d in dims if d in FIXED_BY_FILTER and getattr(ctx.filters, d) is not None}
+    # A dimension the filters hold to one value has one row, all the orders: no column to read for it.
+    grouped = grouped_counts(ctx, tuple(d for d in dims if d not in fixed), unit or "day")
     total = total_of(grouped)
+    grouped |= {d: [(value, total)] if total else [] for d, value in fixed.items()}
     earlier, before = _earlier(ctx)
     common, repeat_callers = _callers(ctx)
     out = {
@@ -123,21 +129,25 @@ def _callers(ctx: Context) -> tuple[list[tuple], dict]:
 
 
 def _callers_of_orders(ctx: Context) -> tuple[list[tuple], dict]:
-    """_callers from the filtered orders, read once: reading their phones was the dearest part of a pass."""
+    """_callers from the filtered orders, read once, and their phones from repeats.py's table: a filtered
+    order not there is its phone's only order (decoding every order's phone was most of this answer)."""
     where, params = ctx.filters.where()
+    window, window_params = ctx.filters.window_sql("created_at")
     rows = ctx.engine.rows(
-        f"WITH f AS MATERIALIZED (SELECT o.category, o.community, o.citizen_phone AS phone FROM work_orders o "
+        f"WITH f AS MATERIALIZED (SELECT o.category, o.community, r.citizen_phone AS phone FROM work_orders o "
+        f"LEFT JOIN (SELECT id, citizen_phone FROM {repeats.TABLE.name} WHERE {window}) r ON r.id = o.id "
         f"WHERE {where}), "
         f"top AS (SELECT category, community, count(*) AS n FROM f WHERE category IS NOT NULL AND community IS NOT NULL "
         f"GROUP BY 1, 2 HAVING count(*) >= {COMMON_MIN_ORDERS} ORDER BY n DESC, 1, 2 LIMIT {COMMON_TOP}), "
         # The distinct callers of the top pairs only: of every pair, it was most of this module's time.
-        f"common AS (SELECT t.category, t.community, any_value(t.n) AS n, count(DISTINCT f.phone) AS callers "
+        f"common AS (SELECT t.category, t.community, any_value(t.n) AS n, "
+        f"count(DISTINCT f.phone) + count(*) FILTER (WHERE f.phone IS NULL) AS callers "
         f"FROM top t JOIN f USING (category, community) GROUP BY 1, 2), "
-        f"per AS (SELECT phone, count(*) AS n FROM f GROUP BY 1 HAVING count(*) >= 2) "
+        f"per AS (SELECT phone, count(*) AS n FROM f WHERE phone IS NOT NULL GROUP BY 1 HAVING count(*) >= 2) "
         f"SELECT 'common', category, community, n, callers FROM common "
         f"UNION ALL SELECT 'callers', NULL, NULL, count(*), coalesce(sum(n), 0) FROM per "
         f"UNION ALL SELECT 'top', phone, NULL, n, NULL FROM (SELECT * FROM per ORDER BY n DESC, phone LIMIT {TOP})",
-        params)
+        window_params + params)
     common = sorted(((c, m, n, k) for kind, c, m, n, k in rows if kind == "common"), key=lambda r: (-r[2], r[0], r[1]))
     callers, orders = next((int(n), int(k)) for kind, _, _, n, k in rows if kind == "callers")
     ranked = sorted(((phone, n) for kind, phone, _, n, _ in rows if kind == "top"), key=lambda r: (-r[1], r[0]))
