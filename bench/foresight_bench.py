@@ -1,13 +1,13 @@
 """Foresight benchmark: a 30-day early-warning scan and daily forecasts for every level-1 category × district.
 
-    python bench/foresight_bench.py [--db sqlite:///bench/foresight.db] [--scale 3.3] [--days 730] [--no-forecast] [--repeat 3]
+    python bench/foresight_bench.py [--db sqlite:///bench/foresight.db] [--scale 3.3] [--days 730] [--no-forecast] [--repeat 3] [--out bench/foresight.json]
 
 Builds the store with the simulator when it holds no orders (two years of Jinchang from 2022 at the
 given scale; scale 33 gives about 10 M orders). The scan writes into the store (its kept history and
 its alerts): run it on a copy of a shared store. The kept history is brought up to date first and
 timed apart (a one-off for a store never scanned; a server keeps it current day by day), then each
 detector's scan and the full scan are timed. Results go into bench/foresight.json under the store's
-size, beside those of other sizes, with the load average and the command.
+size, beside those of other sizes, with the load average and the command (or into --out).
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=730)
     parser.add_argument("--no-forecast", dest="forecast", action="store_false", help="time the scan only")
     parser.add_argument("--repeat", type=int, default=3, help="full scans timed (the median is reported)")
+    parser.add_argument("--out", type=Path, default=HERE / "foresight.json",
+                        help="the JSON the run is added to (another file keeps trial runs out of the committed one)")
     args = parser.parse_args()
 
     from hotline.config import Settings
@@ -115,7 +117,7 @@ def main() -> None:
         report["backtest_city_90_days"] = {"mase": round(backtest.mase, 3), "mase_seasonal_naive": round(backtest.mase_naive, 3),
                                            "ratio": round(backtest.ratio, 3), "target_ratio": 0.85,
                                            "seconds": round(time.perf_counter() - began, 2)}
-    out = HERE / "foresight.json"
+    out = args.out
     previous = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
     runs = previous.get("runs", {}) if isinstance(previous.get("runs"), dict) else {}
     runs[f"{orders / 1e6:.1f}M orders"] = report

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from hotline.calendar import WorkCalendar
-from hotline.foresight.scan_inputs import in_season
+from hotline.foresight.scan_inputs import season_flags
 from hotline.foresight.daytypes import day_kinds
 
 JINCHANG = Path(__file__).parents[2] / "src" / "hotline" / "citypacks" / "jinchang"
@@ -39,7 +39,7 @@ def orders(simulated) -> pd.DataFrame:
 def calendar_frames():
     """Kinds of day and heating-season flags over the simulated span."""
     days = pd.date_range("2022-01-01", "2024-01-02")
-    return day_kinds([d.date() for d in days], WorkCalendar()), in_season(days, HEATING)
+    return day_kinds([d.date() for d in days], WorkCalendar()), season_flags(days, HEATING)
 
 
 @pytest.fixture(scope="session")

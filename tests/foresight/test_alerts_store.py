@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -13,10 +13,12 @@ from fastapi.testclient import TestClient
 from hotline.app import create_app
 from hotline.config import Settings
 from hotline.db import make_engine, make_session_factory
+from hotline.foresight import backlog
 from hotline.foresight.alerts import KINDS, AlertService, detect_all
 from hotline.foresight.ledger import Ledger
 from hotline.foresight.queries import orders_frame
-from hotline.foresight.scan_inputs import BACKLOG_COLUMNS, LIGHT_COLUMNS, TEXT_COLUMNS, ScanInputs, gather
+from hotline.foresight.scan_inputs import (BACKLOG_HISTORY_DAYS, HOTSPOT_COLUMNS, LIGHT_COLUMNS, TEXT_COLUMNS,
+                                          ScanInputs, gather)
 from hotline.foresight.api import router
 from hotline.platform import build_platform
 from hotline.reference.citypack import load_pack
@@ -144,9 +146,11 @@ def test_a_scan_over_kept_history_finds_exactly_what_a_scan_over_every_order_fin
     heating = AlertService(platform)._city_settings().get("heating_season")
     kept = gather(platform.engine, calendar, heating, start, end, KINDS)
     assert Ledger(platform.engine).span()[1] >= date(2023, 7, 31)  # the history before the window is kept
-    columns = tuple(dict.fromkeys(LIGHT_COLUMNS + TEXT_COLUMNS + BACKLOG_COLUMNS))
+    columns = tuple(dict.fromkeys(LIGHT_COLUMNS + TEXT_COLUMNS + HOTSPOT_COLUMNS + ("closed_at", "status", "department")))
     every = orders_frame(platform.engine, datetime(2023, 1, 1), end, columns)
-    whole = ScanInputs(kept.start, kept.end, kept.kinds, kept.season, recent=every, texts=every, backlog=kept.backlog)
+    recent = every[every["created_at"] >= start - timedelta(days=BACKLOG_HISTORY_DAYS)]
+    whole = ScanInputs(kept.start, kept.end, kept.kinds, kept.season, recent=every, texts=every,
+                       backlog=backlog.flows(backlog.counted(recent)))
     from_kept, from_every = detect_all(kept), detect_all(whole)
     assert {a["kind"] for a in from_kept} >= {"surge", "hotspot"}
     assert [(a["dedupe_key"], a["evidence"]) for a in from_kept] == [(a["dedupe_key"], a["evidence"]) for a in from_every]

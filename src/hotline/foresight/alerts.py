@@ -32,12 +32,13 @@ def detect_all(inputs: ScanInputs, which: tuple[str, ...] = KINDS) -> list[dict]
         for row in emerging.detect(inputs.texts, start, end, runs=inputs.runs).to_dict("records"):
             found.append(_shape("emerging", row, f"{row['category']}|{row['district']}",
                                 ("phrases", "count", "expected", "p_value", "orders", "districts", "samples")))
-    if "hotspot" in which and inputs.recent is not None and len(inputs.recent):
-        for row in hotspots.detect(inputs.recent, start, end, kept=inputs.kept, recent_tallies=inputs.recent_tallies):
+    hot_orders = inputs.hotspot_orders if inputs.hotspot_orders is not None else inputs.recent
+    if "hotspot" in which and hot_orders is not None:
+        for row in hotspots.detect(hot_orders, start, end, kept=inputs.kept, recent_tallies=inputs.recent_tallies):
             found.append(_shape("hotspot", row, f"{row['what']}|{row['key']}",
                                 ("what", "key", "count", "expected", "p_value", "orders", "samples")))
-    if "backlog" in which and inputs.backlog is not None and len(inputs.backlog):
-        for row in backlog.detect(inputs.backlog, start, end):
+    if "backlog" in which and inputs.backlog is not None:
+        for row in backlog.judge(inputs.backlog, start, end):
             row.update(category=None, district=None, place=None, place_level=None)
             found.append(_shape("backlog", row, row["department"],
                                 ("open_now", "open_before", "closure_hours_recent", "closure_hours_usual")))

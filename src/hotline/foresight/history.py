@@ -24,6 +24,7 @@ RUN_GAP_DAYS = 365
 KEY_SEPARATOR = "|"
 TALLY_COLUMNS = ("kind", "day", "key", "count")
 KINDS = ("category", "hour", "cell", "address", "caller")
+TALLIED_COLUMNS = ("created_at", "category", "district", "street", "community", "citizen_phone", "address")
 HOURS = np.array([f"{h:02d}" for h in range(24)], dtype=object)
 
 
@@ -44,7 +45,7 @@ def cell_key(frame: pd.DataFrame) -> np.ndarray:
 
 
 def tallies(orders: pd.DataFrame, kinds: tuple[str, ...] = KINDS) -> pd.DataFrame:
-    """Tallies of these kinds of the orders (created_at, category, district, street, community, citizen_phone, address)."""
+    """Tallies of these kinds of the orders (TALLIED_COLUMNS)."""
     if orders.empty:
         return pd.DataFrame({c: [] for c in TALLY_COLUMNS})
     day = orders["created_at"].dt.normalize()
@@ -65,6 +66,14 @@ def tallies(orders: pd.DataFrame, kinds: tuple[str, ...] = KINDS) -> pd.DataFram
     if "caller" in kinds:
         parts.append(_count("caller", day, orders["citizen_phone"]))
     return pd.concat(parts, ignore_index=True)
+
+
+def stacked(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Tallies one after another; empty parts are left out (pandas warns about their dtypes)."""
+    full = [p for p in parts if len(p)]
+    if not full:
+        return pd.DataFrame({c: [] for c in TALLY_COLUMNS}).astype({"day": "datetime64[ns]", "count": "int64"})
+    return pd.concat(full, ignore_index=True)
 
 
 def _count(kind: str, day: pd.Series, key: pd.Series) -> pd.DataFrame:

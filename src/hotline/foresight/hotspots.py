@@ -30,6 +30,10 @@ class HotspotRules:
     alpha: float = 1e-6
     mute_days: int = 14
 
+    def minimum(self, kind: str) -> int:
+        """The least count over a window that can be judged: distinct callers (address) or orders (caller)."""
+        return self.address_citizens if kind == "address" else self.caller_orders
+
 
 def _judge(events: pd.DataFrame, minimum: int, start: pd.Timestamp, end: pd.Timestamp,
            rules: HotspotRules) -> list[tuple[str, pd.Timestamp, int, float, float]]:
@@ -77,27 +81,48 @@ def history_from(start: pd.Timestamp, rules: HotspotRules = HotspotRules()) -> p
     return start.normalize() - pd.Timedelta(days=rules.history_days + rules.window_days)
 
 
-def busy_keys(counted: pd.DataFrame, rules: HotspotRules = HotspotRules()) -> tuple[list[str], list[str]]:
-    """Addresses and phones whose count over some week of these tallies reaches the threshold.
+def bound_spans(start: pd.Timestamp, end: pd.Timestamp,
+                rules: HotspotRules = HotspotRules()) -> tuple[tuple[pd.Timestamp, pd.Timestamp], list]:
+    """Days whose sums per key bound what a scan of [start, end) can find (see may_fire): the days
+    inside every judged day's past, and weeks one after another covering every judged week."""
+    first, last = start.normalize(), end.normalize() - pd.Timedelta(days=1)  # the judged days
+    window, past = pd.Timedelta(days=rules.window_days), pd.Timedelta(days=rules.history_days)
+    always_past = (last - past - window + pd.Timedelta(days=1), first - window + pd.Timedelta(days=1))
+    weeks_from = first - window + pd.Timedelta(days=1)
+    weeks = [(weeks_from + i * window, weeks_from + (i + 1) * window)
+             for i in range(-(-((last - weeks_from).days + 1) // rules.window_days))]
+    return always_past, weeks
 
-    Only those can be judged at all, so only their history is worth reading.
+
+def may_fire(kind: str, always_past: np.ndarray, weeks: np.ndarray, rules: HotspotRules = HotspotRules()) -> np.ndarray:
+    """Whether a key could fire at all, from its count over the days inside every past (always_past)
+    and over consecutive weeks (weeks: keys × weeks).
+
+    A judged week lies within two consecutive weeks, and its expectation is at least what the days
+    inside every past give: if even that bound is unremarkable, no judged week can be.
     """
-    out = []
-    for kind, minimum in (("address", rules.address_citizens), ("caller", rules.caller_orders)):
-        mine = counted[counted["kind"] == kind]
-        total = mine.groupby("key")["count"].sum()
-        mine = mine[mine["key"].isin(total[total >= minimum].index)]
-        if mine.empty:
-            out.append([])
+    most = (weeks[:, :-1] + weeks[:, 1:]).max(axis=1) if weeks.shape[1] > 1 else weeks.max(axis=1, initial=0)
+    least = np.maximum(always_past / rules.history_days, rules.floor_per_day) * rules.window_days
+    return (most >= rules.minimum(kind)) & (stats.poisson.sf(most - 1, least) < rules.alpha)
+
+
+def findings(counted: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
+             rules: HotspotRules = HotspotRules()) -> list[tuple[str, str, pd.Timestamp, int, float, float]]:
+    """(what, key, day end, count, expected, p) of each alert in [start, end), a muted key left out.
+
+    `counted`: "address" and "caller" tallies of every day from history_from(start) to end, at least
+    of every key whose count since recent_from(start) reaches its minimum.
+    """
+    found = []
+    for what in HOTSPOT_KINDS:
+        found += [(what, *f) for f in _judge(counted[counted["kind"] == what], rules.minimum(what), start, end, rules)]
+    kept, muted = [], {}
+    for what, key, at, count, expected, p in sorted(found, key=lambda f: f[2]):
+        if muted.get((what, key), pd.Timestamp.min) > at:
             continue
-        keys, row = np.unique(mine["key"].to_numpy(), return_inverse=True)
-        col = ((mine["day"] - mine["day"].min()) // pd.Timedelta(days=1)).to_numpy()
-        counts = np.zeros((len(keys), col.max() + 1 + rules.window_days))
-        np.add.at(counts, (row, col + rules.window_days), mine["count"].to_numpy())
-        cum = np.cumsum(counts, axis=1)
-        weekly = (cum[:, rules.window_days:] - cum[:, :-rules.window_days]).max(axis=1)
-        out.append(keys[weekly >= minimum].tolist())
-    return out[0], out[1]
+        muted[(what, key)] = at + pd.Timedelta(days=rules.mute_days)
+        kept.append((what, key, at, count, expected, p))
+    return kept
 
 
 def detect(orders: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
@@ -106,9 +131,10 @@ def detect(orders: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
     """Hot-spot and repeat-caller alerts judged at the end of each day in [start, end).
 
     `orders` (number, created_at, category, district, community, address, citizen_phone) from at
-    least recent_from(start); `kept`: "address" and "caller" tallies of the days before the orders'
-    first day, back to history_from(start). Without `kept`, earlier orders are tallied here;
-    `recent_tallies`, the tallies of `orders` when already made.
+    least recent_from(start), or only those of the keys that fire; `kept`: "address" and "caller"
+    tallies of the days before the orders' first day (or before `recent_tallies`' first day), back to
+    history_from(start). Without `kept`, earlier orders are tallied here; `recent_tallies`, the
+    tallies of the orders (or of the days after `kept`) when already made.
     """
     since = recent_from(start, rules)
     if kept is None:
@@ -117,17 +143,10 @@ def detect(orders: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
         orders = orders[orders["created_at"] >= since]
     orders = orders[orders["created_at"] < end]
     recent = history.tallies(orders, HOTSPOT_KINDS) if recent_tallies is None else recent_tallies
-    counted = pd.concat([kept, recent[recent["kind"].isin(HOTSPOT_KINDS)]], ignore_index=True)
+    counted = history.stacked([kept, recent[recent["kind"].isin(HOTSPOT_KINDS)]])
     counted["day"] = pd.to_datetime(counted["day"])
-    found = [("address", *f) for f in _judge(counted[counted["kind"] == "address"], rules.address_citizens,
-                                             start, end, rules)]
-    found += [("caller", *f) for f in _judge(counted[counted["kind"] == "caller"], rules.caller_orders,
-                                            start, end, rules)]
-    alerts, muted = [], {}
-    for what, key, at, count, expected, p in sorted(found, key=lambda f: f[2]):
-        if muted.get((what, key), pd.Timestamp.min) > at:
-            continue
-        muted[(what, key)] = at + pd.Timedelta(days=rules.mute_days)
+    alerts = []
+    for what, key, at, count, expected, p in findings(counted, start, end, rules):
         column = "address" if what == "address" else "citizen_phone"
         group = orders[(orders[column] == key) & (orders["created_at"] < at)
                        & (orders["created_at"] >= at - pd.Timedelta(days=rules.window_days))]

@@ -113,6 +113,24 @@ class Ledger:
         return _dated(fetch(self.engine, f"SELECT kind, day, key, count FROM foresight_tallies WHERE kind IN ({names}) "
                                          f"AND day >= '{first_day.isoformat()}' AND day < '{upto_day.isoformat()}'"))
 
+    def tallies_summed(self, kind: str, first_day: date, upto_day: date, daily: list[tuple[date, date]]) -> pd.DataFrame:
+        """Tallies of one kind for days in [first_day, upto_day): those inside the sorted spans [from, upto)
+        of `daily` one day at a time, those of each stretch between summed per key onto its first day there
+        (a day with a tally, so that no tally is dated before the store's first order)."""
+        edges = [first_day, *[d for span in daily for d in span], upto_day]
+        parts = []
+        for i, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
+            lo, hi = max(lo, first_day), min(hi, upto_day)
+            if lo >= hi:
+                continue
+            where = f"kind = '{kind}' AND day >= '{lo.isoformat()}' AND day < '{hi.isoformat()}'"
+            parts.append(f"SELECT kind, day, key, count FROM foresight_tallies WHERE {where}" if i % 2 else
+                         f"SELECT kind, min(day) AS day, key, sum(count) AS count FROM foresight_tallies "
+                         f"WHERE {where} GROUP BY kind, key")
+        if not parts:
+            return self.tallies((kind,), first_day, first_day)
+        return _dated(fetch(self.engine, " UNION ALL ".join(parts)))
+
     def tallies_of(self, kind: str, keys: list[str], first_day: date, upto_day: date) -> pd.DataFrame:
         """Tallies of one kind for some keys (e.g. addresses), days in [first_day, upto_day)."""
         if len(keys) > MANY_KEYS:  # reading the whole kind and filtering beats thousands of lookups
@@ -126,6 +144,23 @@ class Ledger:
                 parts.append(pd.read_sql(sql, conn, params={"kind": kind, "keys": keys[i:i + _CHUNK],
                                                             "first": first_day, "upto": upto_day}))
         return _dated(pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(history.TALLY_COLUMNS)))
+
+    def sums(self, kind: str, spans: list[tuple[date, date]], pairs_at_least: int) -> pd.DataFrame:
+        """Per key of one kind, its counts summed over each span [from, upto) of days: key, then one column
+        per span; only keys whose counts over two consecutive spans after the first come to
+        pairs_at_least or more (the store drops the rest: most keys, on a big city's callers)."""
+        sums = [f"sum(CASE WHEN day >= '{lo.isoformat()}' AND day < '{hi.isoformat()}' THEN count ELSE 0 END)"
+                for lo, hi in spans]
+        pairs = [f"{a} + {b} >= {int(pairs_at_least)}" for a, b in zip(sums[1:-1], sums[2:])] or \
+                [f"{sums[-1]} >= {int(pairs_at_least)}"]
+        kept = [(lo, hi) for lo, hi in spans if lo < hi]
+        if not kept:
+            return pd.DataFrame({"key": pd.Series(dtype=object)} | {f"s{i}": pd.Series(dtype="int64") for i in range(len(spans))})
+        first, upto = min(lo for lo, _ in kept), max(hi for _, hi in kept)
+        frame = fetch(self.engine, f"SELECT key, {', '.join(f'{p} AS s{i}' for i, p in enumerate(sums))} "
+                                   f"FROM foresight_tallies WHERE kind = '{kind}' AND day >= '{first.isoformat()}' "
+                                   f"AND day < '{upto.isoformat()}' GROUP BY key HAVING {' OR '.join(pairs)}")
+        return frame.astype({f"s{i}": "int64" for i in range(len(spans))})
 
     def piece_runs(self) -> pd.DataFrame:
         """Every piece run: piece, first_day, last_day."""

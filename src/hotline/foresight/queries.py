@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, bindparam, text
 
 from hotline.calendar import WorkCalendar
 from hotline.foresight.daytypes import day_kinds
@@ -14,6 +15,7 @@ ORDER_COLUMNS = ("number", "created_at", "category", "category_l1", "district", 
                  "citizen_phone", "department", "status", "closed_at", "address", "content",
                  "satisfaction", "reopen_count")
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+_KEYS_PER_QUERY = 500
 
 
 def _times(series: pd.Series) -> pd.Series:
@@ -68,6 +70,43 @@ def read_orders(engine: Engine, start: datetime, end: datetime, columns: tuple[s
             frame[column] = _times(frame[column])
         elif frame[column].dtype != object:  # a column all NULL comes back typed as numbers
             frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame
+
+
+def read_orders_about(engine: Engine, start: datetime, end: datetime, columns: tuple[str, ...],
+                      addresses: list[str], phones: list[str]) -> pd.DataFrame:
+    """Orders created in [start, end) about these addresses or from these phones, in creation order."""
+    select_from = (f"SELECT {', '.join(columns)}, id AS row_id FROM work_orders WHERE created_at >= "
+                   f"'{start:%Y-%m-%d %H:%M:%S}' AND created_at < '{end:%Y-%m-%d %H:%M:%S}' AND ")
+    parts = []
+    with engine.connect() as conn:
+        for column, keys in (("address", addresses), ("citizen_phone", phones)):
+            sql = text(f"{select_from}{column} IN :keys").bindparams(bindparam("keys", expanding=True))
+            for i in range(0, len(keys), _KEYS_PER_QUERY):
+                parts.append(pd.read_sql(sql, conn, params={"keys": keys[i:i + _KEYS_PER_QUERY]}))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "created_at" else object) for c in columns})
+    # Ties of creation time in the order a read by time gives them (by row id): the samples follow it.
+    frame = pd.concat(parts, ignore_index=True).drop_duplicates("row_id")
+    frame = frame.sort_values(["created_at", "row_id"], kind="stable", ignore_index=True).drop(columns="row_id")
+    for column in ("created_at", "closed_at"):
+        if column in frame:
+            frame[column] = _times(frame[column])
+    return frame
+
+
+def backlog_orders(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:
+    """Orders created in [start, end) that a backlog counts (backlog.counted): department, created_at, closed_at."""
+    # Seconds since 1970 rather than texts: about half the cost of a million rows, and no parsing.
+    epoch = ("unixepoch({})" if engine.dialect.name == "sqlite" else "CAST(extract(epoch FROM {}) AS bigint)").format
+    frame = fetch(engine, f"SELECT department, {epoch('created_at')} AS created_at, {epoch('closed_at')} AS closed_at "
+                          f"FROM work_orders WHERE created_at >= '{start:%Y-%m-%d %H:%M:%S}' "
+                          f"AND created_at < '{end:%Y-%m-%d %H:%M:%S}' AND department IS NOT NULL AND status <> 'merged'")
+    open_ = frame["closed_at"].isna().to_numpy()
+    frame["created_at"] = frame["created_at"].to_numpy(np.int64).astype("datetime64[s]").astype("datetime64[ns]")
+    closed = frame["closed_at"].fillna(0).to_numpy(np.int64).astype("datetime64[s]").astype("datetime64[ns]")
+    closed[open_] = np.datetime64("NaT")
+    frame["closed_at"] = closed
     return frame
 
 

@@ -10,16 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 
-from hotline.foresight import emerging, history, hotspots
+from hotline.foresight import backlog, emerging, history, hotspots, surges
 from hotline.foresight.daytypes import day_kinds
 from hotline.foresight.ledger import Ledger
-from hotline.foresight.queries import read_orders
+from hotline.foresight.queries import backlog_orders, read_orders, read_orders_about
+from hotline.simulate.timeaxis import in_season
 
-LIGHT_COLUMNS = ("number", "created_at", "category", "district", "street", "community", "address", "citizen_phone")
+LIGHT_COLUMNS = ("number", "created_at", "category", "district", "street", "community", "citizen_phone")
 TEXT_COLUMNS = ("number", "created_at", "category", "district", "community", "citizen_phone", "summary", "content")
-BACKLOG_COLUMNS = ("created_at", "closed_at", "status", "department")
+HOTSPOT_COLUMNS = ("number", "created_at", "category", "district", "community", "address", "citizen_phone")
 SURGE_HISTORY_DAYS = 120  # the baseline's level settles within weeks; shares look back 56 days
 BACKLOG_HISTORY_DAYS = 40  # open orders 14 days back, closure times over five weeks
 
@@ -32,22 +34,18 @@ class ScanInputs:
     end: pd.Timestamp
     kinds: pd.Series
     season: pd.Series
-    recent: pd.DataFrame | None = None  # light rows of the last days (surge, hotspot)
-    recent_tallies: pd.DataFrame | None = None  # tallies of `recent` (history.tallies)
-    kept: pd.DataFrame | None = None  # tallies of the days before `recent`
+    recent: pd.DataFrame | None = None  # rows from the day before the scan (surge)
+    recent_tallies: pd.DataFrame | None = None  # tallies of the rows after the kept days (history.tallies)
+    kept: pd.DataFrame | None = None  # tallies of the kept days before those
     texts: pd.DataFrame | None = None  # rows with their texts from the wording window (emerging)
     runs: pd.DataFrame | None = None  # piece runs of the days before `texts`
-    backlog: pd.DataFrame | None = None  # created, closed, status and department (backlog)
+    hotspot_orders: pd.DataFrame | None = None  # the last weeks' orders of the addresses and callers that fire
+    backlog: backlog.Flows | None = None  # orders opened and closed per department and day
 
 
-def in_season(days: pd.DatetimeIndex, season: dict | None) -> pd.Series:
-    """Whether each day lies in the city's heating season {start: "MM-DD", end: "MM-DD"}."""
-    if not season:
-        return pd.Series(False, index=days)
-    md = days.strftime("%m-%d")
-    start, end = season["start"], season["end"]
-    flags = (md >= start) & (md <= end) if start <= end else (md >= start) | (md <= end)
-    return pd.Series(flags, index=days)
+def season_flags(days: pd.DatetimeIndex, season: dict | None) -> pd.Series:
+    """Whether each day lies in the city's heating season, indexed by day (the simulator's rule)."""
+    return pd.Series(in_season(list(days.date), season), index=days)
 
 
 def first_kept_days(start: datetime) -> dict[str, pd.Timestamp]:
@@ -68,43 +66,90 @@ def gather(engine, calendar, heating_season: dict | None, start: datetime, end: 
     if needed:
         ledger.catch_up(min(needed).date())
     kept_span = ledger.span()
-    # Rows are read from where the kept days end, at the latest from the longest look-back.
+    # Whole days the ledger keeps come from its tallies; only the orders after them are tallied here.
     kept_upto = pd.Timestamp(kept_span[1]) + pd.Timedelta(days=1) if kept_span else start.normalize()
+    tallied_upto = min(kept_upto, end.normalize())
     days = pd.date_range(min([*needed, start.normalize() - pd.Timedelta(days=BACKLOG_HISTORY_DAYS)]),
                          end.normalize())
-    inputs = ScanInputs(start, end, day_kinds([d.date() for d in days], calendar), in_season(days, heating_season))
-    texts_from = min(emerging.window_start(start), kept_upto)
-    if "surge" in which or "hotspot" in which:
-        recent_from = min(hotspots.recent_from(start) if "hotspot" in which
-                          else start.normalize() - pd.Timedelta(days=1), kept_upto)
-        # One read serves the wording detector too: its window lies inside (two days against seven).
-        both = "emerging" in which and recent_from <= texts_from
-        columns = tuple(dict.fromkeys(LIGHT_COLUMNS + TEXT_COLUMNS)) if both else LIGHT_COLUMNS
-        inputs.recent = read_orders(engine, recent_from, end, columns)
-        inputs.recent_tallies = history.tallies(inputs.recent)
-        inputs.kept = _kept(ledger, inputs.recent_tallies, which, firsts, recent_from.date())
-        if both:
-            inputs.texts = inputs.recent
-    if "emerging" in which:
-        if inputs.texts is None:
-            inputs.texts = read_orders(engine, texts_from, end, TEXT_COLUMNS)
-        inputs.runs = ledger.piece_runs()
+    inputs = ScanInputs(start, end, day_kinds([d.date() for d in days], calendar), season_flags(days, heating_season))
+    rows_from, columns = _rows_wanted(start, tallied_upto, which)
+    if columns:
+        rows = read_orders(engine, rows_from, end, columns)
+        if "surge" in which:
+            inputs.recent = rows
+        if "emerging" in which:
+            inputs.texts = rows
+            inputs.runs = ledger.piece_runs()
+        if "surge" in which or "hotspot" in which:
+            tail = rows[rows["created_at"] >= tallied_upto]
+            kinds = (surges.SURGE_KINDS if "surge" in which else ()) + (hotspots.HOTSPOT_KINDS if "hotspot" in which else ())
+            later = history.tallies(tail, kinds)
+            inputs.kept, inputs.recent_tallies = _kept(ledger, later, which, firsts, start, end, tallied_upto.date())
+    if "hotspot" in which:
+        # Orders are read only for the keys that fire: an alert names its last week's orders.
+        counted = history.stacked([inputs.kept, inputs.recent_tallies])
+        found = hotspots.findings(counted, start, end)
+        keys = {what: sorted({f[1] for f in found if f[0] == what}) for what in hotspots.HOTSPOT_KINDS}
+        inputs.hotspot_orders = read_orders_about(engine, hotspots.recent_from(start), end, HOTSPOT_COLUMNS,
+                                                  keys["address"], keys["caller"])
     if "backlog" in which:
-        inputs.backlog = read_orders(engine, start - pd.Timedelta(days=BACKLOG_HISTORY_DAYS), end, BACKLOG_COLUMNS)
+        inputs.backlog = backlog.flows(backlog_orders(engine, start - pd.Timedelta(days=BACKLOG_HISTORY_DAYS), end))
     return inputs
 
 
-def _kept(ledger: Ledger, recent_tallies: pd.DataFrame, which: tuple[str, ...], firsts: dict,
-          upto: date) -> pd.DataFrame:
-    """Tallies of the days before the recent rows: the surge's, and the busy addresses' and callers'."""
-    parts = [pd.DataFrame({c: [] for c in history.TALLY_COLUMNS})]
+def _rows_wanted(start: pd.Timestamp, tallied_upto: pd.Timestamp, which: tuple[str, ...]) -> tuple[pd.Timestamp, tuple]:
+    """From when, and which columns of, the orders the detectors read one by one (or tally)."""
+    froms, columns = [], ()
     if "surge" in which:
-        parts.append(ledger.tallies(("category", "hour", "cell"), firsts["surge"].date(), upto))
+        froms.append(start.normalize() - pd.Timedelta(days=1))  # its longest window, a day
+        columns += LIGHT_COLUMNS
+    if "emerging" in which:
+        froms.append(emerging.window_start(start))
+        columns += TEXT_COLUMNS
+    if "surge" in which or "hotspot" in which:
+        froms.append(tallied_upto)
+        columns += history.TALLIED_COLUMNS
+    return min(froms, default=start), tuple(dict.fromkeys(columns))
+
+
+def _kept(ledger: Ledger, later: pd.DataFrame, which: tuple[str, ...], firsts: dict, start: pd.Timestamp,
+          end: pd.Timestamp, upto: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Tallies of the kept days before `upto`, and `later` (those of the days after), as the detectors read
+    them: the surge's, and those of the addresses and callers that may fire (no other can, so the rest
+    of their tallies is left out)."""
+    parts = []
+    if "surge" in which:
+        daily = [k for k in surges.SURGE_KINDS if k != "cell"]
+        parts.append(ledger.tallies(tuple(daily), firsts["surge"].date(), upto))
+        spans = [(lo.date(), hi.date()) for lo, hi in surges.cell_days(start, end)]
+        parts.append(ledger.tallies_summed("cell", firsts["surge"].date(), upto, spans))
     if "hotspot" in which:
-        addresses, phones = hotspots.busy_keys(recent_tallies)
-        first = firsts["hotspot"].date()
-        parts.append(ledger.tallies_of("address", addresses, first, upto))
-        parts.append(ledger.tallies_of("caller", phones, first, upto))
-    kept = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
-    kept["day"] = pd.to_datetime(kept["day"])
-    return kept
+        for kind in hotspots.HOTSPOT_KINDS:
+            mine = later["kind"] == kind
+            keys = _may_fire(ledger, kind, later[mine], start, end, upto)
+            parts.append(ledger.tallies_of(kind, keys, firsts["hotspot"].date(), upto))
+            later = later[~mine | later["key"].isin(keys)]
+    return history.stacked(parts), later
+
+
+def _may_fire(ledger: Ledger, kind: str, later: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
+              upto: date) -> list[str]:
+    """Addresses or callers that could fire in [start, end) (hotspots.may_fire): only their history is read.
+
+    The store sums each key's kept days; `later` holds the tallies of the days after `upto`.
+    """
+    rules = hotspots.HotspotRules()
+    always_past, weeks = hotspots.bound_spans(start, end, rules)
+    if kind == "caller":  # most phones call once: summing their past costs a group per phone, for little
+        always_past = (weeks[0][0], weeks[0][0])
+    spans = [(lo.date(), min(hi.date(), upto)) for lo, hi in [always_past, *weeks]]
+    # Later days outside the weeks are never judged; leaving them out of the past only lowers the bound.
+    day = pd.to_datetime(later["day"])
+    later = later[(day >= weeks[0][0]) & (day < weeks[-1][1])] if weeks else later.iloc[:0]
+    most_later = int(later.groupby("key")["count"].sum().max()) if len(later) else 0
+    kept = ledger.sums(kind, spans, max(rules.minimum(kind) - most_later, 1)).set_index("key")
+    keys = kept.index.union(later["key"].unique())
+    sums = kept.reindex(keys, fill_value=0).to_numpy(np.int64)
+    week_of = ((pd.to_datetime(later["day"]) - weeks[0][0]) // pd.Timedelta(days=rules.window_days)).to_numpy() if weeks else []
+    np.add.at(sums, (keys.get_indexer(later["key"]), np.asarray(week_of, np.int64) + 1), later["count"].to_numpy())
+    return keys[hotspots.may_fire(kind, sums[:, 0], sums[:, 1:], rules)].tolist()

@@ -126,7 +126,7 @@ class ForesightService:
             if not body.get(field):
                 raise InvalidInput(f"'{field}' is required", field=field)
         lead, co = _departments(snapshot, body["lead_department"], body.get("co_departments", []))
-        tasks = [_task(snapshot, i, task) for i, task in enumerate(_list(body, "tasks"))]
+        tasks = [_task(snapshot, i, task) for i, task in enumerate(_task_items(body))]
         with unit_of_work(self.platform.sessions) as session:
             topic = SpecialTopic(month=body["month"], title=body["title"][:200], category=body.get("category"),
                                  district=body.get("district"), lead_department=lead, co_departments=co, status="open",
@@ -167,9 +167,7 @@ class ForesightService:
                                     body.get("co_departments", topic.co_departments))
             existing = {t.id: t for t in session.scalars(select(TopicTask).where(TopicTask.topic_id == topic_id))}
             changes, added = [], []
-            for i, item in enumerate(_list(body, "tasks")):
-                if not isinstance(item, dict):
-                    raise InvalidInput(f"'tasks[{i}]' must be an object", field=f"tasks[{i}]")
+            for i, item in enumerate(_task_items(body)):
                 if item.get("done") is not None and not isinstance(item["done"], bool):
                     raise InvalidInput(f"'tasks[{i}].done' must be true or false", field=f"tasks[{i}].done")
                 if "id" in item:
@@ -219,11 +217,15 @@ class ForesightService:
         return out
 
 
-def _list(body: dict, field: str) -> list:
-    value = body.get(field, [])
-    if not isinstance(value, list):
-        raise InvalidInput(f"'{field}' must be a list", field=field)
-    return value
+def _task_items(body: dict) -> list[dict]:
+    """The body's tasks, checked to be a list of objects (their fields are checked by _task)."""
+    items = body.get("tasks", [])
+    if not isinstance(items, list):
+        raise InvalidInput("'tasks' must be a list", field="tasks")
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise InvalidInput(f"'tasks[{i}]' must be an object", field=f"tasks[{i}]")
+    return items
 
 
 def _departments(snapshot, lead: str, co: list) -> tuple[str, list[str]]:
@@ -240,8 +242,6 @@ def _departments(snapshot, lead: str, co: list) -> tuple[str, list[str]]:
 
 def _task(snapshot, i: int, task: dict) -> TopicTask:
     """A checked task (not yet attached to a topic)."""
-    if not isinstance(task, dict):
-        raise InvalidInput(f"'tasks[{i}]' must be an object", field=f"tasks[{i}]")
     try:
         due = date.fromisoformat(task["due_on"])
     except (KeyError, TypeError, ValueError):

@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from hotline.foresight.baseline import Baseline
-from hotline.foresight.history import KEY_SEPARATOR, citizens_once, tallies
+from hotline.foresight.history import KEY_SEPARATOR, citizens_once, stacked, tallies
 
 PLACE_LEVELS = ("district", "street", "community")
 SURGE_KINDS = ("category", "hour", "cell")  # the tallies a surge scan reads
@@ -34,6 +34,17 @@ class SurgeRules:
     share_days: int = 56
     prior_orders: float = 3.0
     cooldown_hours: float = 72.0
+
+
+def cell_days(start: pd.Timestamp, end: pd.Timestamp, rules: SurgeRules = SurgeRules()) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Spans of days [from, upto) whose "cell" tallies a scan of [start, end) needs one day at a time.
+
+    Places' shares sum a judged day's share_days before it, so only the first days of those sums
+    and the judged days themselves are boundaries; any other stretch of days may come summed per key.
+    """
+    first, last = start.normalize(), (end - pd.Timedelta(microseconds=1)).normalize() + pd.Timedelta(days=1)
+    shift = pd.Timedelta(days=rules.share_days)
+    return [(first - shift, min(last - shift, first)), (first, last)]
 
 
 def tail_probability(count: np.ndarray, mean: np.ndarray, dispersion: float) -> np.ndarray:
@@ -59,7 +70,8 @@ def detect(orders: pd.DataFrame, cells: pd.DataFrame, baseline: Baseline, catego
     the longest window before start; `cells`: "cell" tallies (day, key, count) of every day from day0,
     for places' shares; `baseline` rows follow `categories`; its day 0 is `day0`.
     """
-    orders = citizens_once(orders.sort_values("created_at"))
+    # Stable: orders created the same second keep the store's order, however many earlier rows came with them.
+    orders = citizens_once(orders.sort_values("created_at", kind="stable"))
     cat_index = {c: i for i, c in enumerate(categories)}
     orders = orders[orders["category"].isin(cat_index)]
     hours = ((orders["created_at"] - day0) // pd.Timedelta(hours=1)).to_numpy()
@@ -203,7 +215,7 @@ def scan(orders: pd.DataFrame, kinds: pd.Series, in_season: pd.Series, start: pd
     """Surge alerts for [start, end).
 
     `orders` hold at least the day before start; `kept` holds the tallies (history.tallies) of the
-    days before the orders' first day. Without `kept`, orders before the day before start are
+    days before the orders' first day ("cell" ones may come summed per key outside cell_days). Without `kept`, orders before the day before start are
     tallied here instead; `recent_tallies`, the tallies of `orders` when already made.
     `kinds` and `in_season` are indexed by day and cover every tallied day.
     """
@@ -215,7 +227,7 @@ def scan(orders: pd.DataFrame, kinds: pd.Series, in_season: pd.Series, start: pd
         orders = orders[orders["created_at"] >= since]
     orders = orders[orders["created_at"] < end]
     recent = tallies(orders, SURGE_KINDS) if recent_tallies is None else recent_tallies
-    counted = pd.concat([kept, recent[recent["kind"].isin(SURGE_KINDS)]], ignore_index=True)
+    counted = stacked([kept, recent[recent["kind"].isin(SURGE_KINDS)]])
     counted["day"] = pd.to_datetime(counted["day"])
     if counted.empty:
         return pd.DataFrame()
