@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import threading
 import time
@@ -14,17 +13,12 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from hotline.config import Settings
-from hotline.db import make_engine, make_session_factory, unit_of_work
+from hotline.db import unit_of_work
 from hotline.foresight.models import Alert, WatchState
 from hotline.foresight.queries import data_span
 from hotline.foresight.watch import STATE
-from hotline.platform import build_platform
-from hotline.reference.citypack import load_pack
-from hotline.store import migrate
 
-from ..serving import start_server
-from .conftest import JINCHANG
+from ..serving import server_env, simulated_platform, start_server
 
 
 class Hook(BaseHTTPRequestHandler):
@@ -53,16 +47,7 @@ def webhook():
 @pytest.fixture
 def store(tmp_path):
     """Seventy-two simulated days of Jinchang (a surge on 2023-08-08), already scanned up to its last order."""
-    from hotline.simulate import generate, load
-
-    url = f"sqlite:///{tmp_path / 'watch.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    load_pack(make_session_factory(engine), JINCHANG)
-    load(generate(JINCHANG, date(2023, 6, 1), 72, seed=7, scale=1.0), engine)
-    engine.dispose()  # the bulk load turns the journal off: no other connection may hold the file meanwhile
-    platform = build_platform(Settings(database_url=url, environment="test", secret_key="w" * 40,
-                                       argon2_time_cost=1, argon2_memory_kib=1024, analytics_enabled=False))
+    platform = simulated_platform(tmp_path / "watch.db", date(2023, 6, 1), 72, seed=7, secret="w" * 40)
     platform.users.add("sv", "supervisor", "secret-pass-1")
     _, newest = data_span(platform.engine)
     _scanned_to(platform, newest + timedelta(seconds=1))  # where a scan of everything would have stopped
@@ -95,12 +80,8 @@ def _listen(base: str, token: str, events: list, ready: threading.Event) -> None
 
 
 def test_the_server_scans_new_data_delivers_and_publishes_alerts_and_stops_cleanly(store, webhook, tmp_path):
-    env = os.environ | {"HOTLINE_DATABASE_URL": str(store.engine.url), "HOTLINE_SECRET_KEY": "w" * 40,
-                        "HOTLINE_ENVIRONMENT": "test", "HOTLINE_ARGON2_MEMORY_KIB": "1024",
-                        "HOTLINE_ARGON2_TIME_COST": "1", "HOTLINE_ANALYTICS_ENABLED": "false",
-                        "HOTLINE_ALERT_SCAN_SECONDS": "1", "HOTLINE_ALERT_WEBHOOK_URL": webhook}
     log = open(tmp_path / "serve.log", "wb")
-    process, base = start_server(env, log)
+    process, base = start_server(server_env(store, alert_scan_seconds="1", alert_webhook_url=webhook), log)
     try:
         token = httpx.post(f"{base}/api/v1/auth/token",
                            data={"username": "sv", "password": "secret-pass-1"}).json()["access_token"]

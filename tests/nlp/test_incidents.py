@@ -5,8 +5,11 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+import pandas as pd
+
+from hotline.foresight import history
 from hotline.nlp.duplicates import GroupingRules, OrderText, cluster, pairwise_scores
-from hotline.nlp.waves import WaveRules, district_surges, pieces_of, waves
+from hotline.nlp.waves import CityHistory, WaveRules, district_surges, waves
 
 START = datetime(2024, 1, 1, 8)
 COMMUNITIES = [f"{name}社区" for name in "东西南北中金银铜铁锡锦绣和平安康泰丰"]
@@ -80,10 +83,8 @@ def test_a_new_problem_back_after_a_quiet_spell_is_a_second_wave():
     assert pairwise_scores([w.keys for w in found], [wave])["precision"] == 1.0
 
 
-def test_pieces_ignore_markup_symbols_and_latin():
-    assert pieces_of("<b>共享电单车</b>🚲 abc") == {"共享电单", "享电单车"}
-    assert pieces_of("") == set() and pieces_of("ok 好的") == set()
-    assert waves([]) == []
+def test_no_orders_no_waves():
+    assert waves([]) == [] and district_surges([]) == []
 
 
 HEAT = ["暖气不热，屋里很冷", "暖气片冰凉", "暖气管道漏水"]
@@ -147,3 +148,39 @@ def test_a_burst_inside_a_wave_becomes_part_of_it():
     groups = cluster(orders + burst, GroupingRules())
     assert bursts_alone and sorted(bursts_alone[0]) == sorted(o.key for o in burst)
     assert len(groups) == 1 and {o.key for o in burst} <= set(groups[0])
+
+
+def _kept(orders: list[OrderText], until: datetime) -> CityHistory:
+    """What the foresight ledger keeps of the orders before `until`: piece runs and calls per district."""
+    past = [o for o in orders if o.at < until]
+    days = pd.Series([pd.Timestamp(o.at).normalize() for o in past])
+    counts: dict[tuple[str, str], int] = {}
+    for o in past:
+        counts[(o.category, o.district)] = counts.get((o.category, o.district), 0) + 1
+    return CityHistory(since=START, runs=history.runs(history.piece_days(pd.Series([o.text for o in past]), days)),
+                       district_counts=counts)
+
+
+def test_a_wave_is_judged_against_the_kept_history_before_the_batch():
+    orders, wave = _city()
+    cut = START + timedelta(days=90)
+    batch = [o for o in orders if o.at >= cut]
+    assert waves(batch) == []  # alone, the batch holds too little history to judge
+    found = waves(batch, before=_kept(orders, cut))
+    assert len(found) == 1 and pairwise_scores([found[0].keys], [wave])["recall"] >= 0.9
+
+
+def test_words_the_kept_history_shows_in_use_are_not_new():
+    orders, _ = _city()
+    spoken = [_order(90_000 + k, START + timedelta(days=80), text, "东社区") for k, text in enumerate(NEW)]
+    cut = START + timedelta(days=90)
+    assert waves([o for o in orders if o.at >= cut], before=_kept(orders + spoken, cut)) == []
+
+
+def test_a_districts_usual_share_is_read_from_the_kept_counts():
+    orders, outage, _ = _heating()
+    cut = START + timedelta(days=100)
+    batch = [o for o in orders if o.at >= cut]
+    assert district_surges(batch) == []  # within the outage alone, A's loud share looks usual
+    found = district_surges(batch, before=_kept(orders, cut))
+    assert [w.districts for w in found] == [["A"]] and set(outage) <= set(found[0].keys)

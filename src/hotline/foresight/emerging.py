@@ -62,40 +62,55 @@ def detect(orders: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
     day = orders["created_at"].dt.normalize()
     orders = orders[~pd.DataFrame({"c": orders["citizen_phone"], "d": day, "s": orders["summary"]}).duplicated()]
     orders = orders.reset_index(drop=True)
-    used_before = _used_before(runs, begin, rules)
+    kept = used_before(runs, begin, rules.history_days)
     # Pieces in use across the whole year before every judgement cannot be new: dropped before any work.
-    owners, codes = pieces.cut(texts(orders).tolist(), drop=used_before.always(end - pd.Timedelta(hours=rules.window_hours)))
+    owners, codes = pieces.cut(texts(orders).tolist(), drop=kept.always(end - pd.Timedelta(hours=rules.window_hours)))
     seconds = ((orders["created_at"] - begin) // pd.Timedelta(seconds=1)).to_numpy().astype(np.int64)
     first_scan = int(np.searchsorted(orders["created_at"].to_numpy(), np.datetime64(start)))
-    window = rules.window_hours * 3600
-    bounds = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1], True])
     expected = rules.floor_per_day * rules.window_hours / 24.0
     fired = []
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
-        docs = owners[lo:hi]  # ascending: pieces.cut keeps texts in order within a piece
-        judged = np.flatnonzero(docs >= first_scan)
-        if len(judged) < rules.min_citizens:
-            continue
-        times = seconds[docs]
-        lower = np.searchsorted(times, times[judged] - window, side="right")
-        recent = judged - lower + 1
+    for code, docs, judged, recent, earlier in piece_uses(owners, codes, seconds, begin, kept, first_scan,
+                                                          rules.window_hours * 3600, rules.history_days,
+                                                          rules.min_citizens):
         # New: nobody used it in the year before the window, neither in the cut requests nor before them.
-        new = lower == 0
-        new &= ~used_before(np.full(len(judged), codes[lo]),
-                            np.datetime64(begin, "ns") + (times[judged] - window).astype("timedelta64[s]"))
-        hit = new & (recent >= rules.min_citizens)
+        hit = (earlier == 0) & (recent >= rules.min_citizens)
         if not hit.any():
             continue
         p = stats.poisson.sf(recent[hit] - 1, expected)
         ok = p < rules.alpha
         for i, count, pv in zip(judged[hit][ok], recent[hit][ok], p[ok]):
-            fired.append((int(docs[i]), int(codes[lo]), int(count), expected, float(pv), docs[i - count + 1:i + 1]))
+            fired.append((int(docs[i]), int(code), int(count), expected, float(pv), docs[i - count + 1:i + 1]))
     if not fired:
         return pd.DataFrame()
     return _problems(fired, orders, rules)
 
 
-def _used_before(runs: pd.DataFrame, begin: pd.Timestamp, rules: EmergingRules):
+def piece_uses(owners: np.ndarray, codes: np.ndarray, seconds: np.ndarray, begin: pd.Timestamp, kept,
+               first_judged: int, window_seconds: int, history_days: int, min_judged: int):
+    """For each piece of pieces.cut's (owners, codes): (code, its requests, the judged ones among them,
+    the uses in the window ending at each judged use, the uses in the year before that window).
+
+    `seconds` are the requests' times after `begin`; requests from index `first_judged` on are judged,
+    pieces with fewer than `min_judged` such uses are skipped. Uses in the year before the window are
+    counted in the cut requests; where the kept history before them (`kept`, see used_before) shows
+    one, the count is infinite: the runs tell whether a piece was used, not how often.
+    """
+    history = history_days * 86400
+    bounds = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1], True])
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        docs = owners[lo:hi]  # ascending: pieces.cut keeps texts in order within a piece
+        judged = np.flatnonzero(docs >= first_judged)
+        if len(judged) < min_judged:
+            continue
+        times = seconds[docs]
+        lower = np.searchsorted(times, times[judged] - window_seconds, side="right")
+        earlier = (lower - np.searchsorted(times, times[judged] - window_seconds - history, side="left")).astype(float)
+        earlier[kept(np.full(len(judged), codes[lo]),
+                     np.datetime64(begin, "ns") + (times[judged] - window_seconds).astype("timedelta64[s]"))] = np.inf
+        yield codes[lo], docs, judged, judged - lower + 1, earlier
+
+
+def used_before(runs: pd.DataFrame, begin: pd.Timestamp, history_days: int):
     """A test: was each piece used on a day from (moment − a year)'s midnight up to `begin`?
 
     Exact from runs: a run that started before `begin` and reaches that midnight either has a use in
@@ -113,12 +128,12 @@ def _used_before(runs: pd.DataFrame, begin: pd.Timestamp, rules: EmergingRules):
             if len(codes) == 0:
                 return np.zeros(len(piece), bool)
             at = np.minimum(np.searchsorted(codes, piece), len(codes) - 1)
-            year_ago = (pd.DatetimeIndex(moment) - pd.Timedelta(days=rules.history_days)).normalize().to_numpy()
+            year_ago = (pd.DatetimeIndex(moment) - pd.Timedelta(days=history_days)).normalize().to_numpy()
             return (codes[at] == piece) & (last[at] >= year_ago)
 
         def always(self, latest: pd.Timestamp) -> np.ndarray:
             """Sorted pieces used in the year before `latest` (so before every earlier moment too)."""
-            return codes[last >= (latest - pd.Timedelta(days=rules.history_days)).normalize().to_datetime64()]
+            return codes[last >= (latest - pd.Timedelta(days=history_days)).normalize().to_datetime64()]
 
     return Used()
 

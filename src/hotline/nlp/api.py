@@ -21,7 +21,7 @@ def get_nlp(request: Request, platform: PlatformDep) -> NlpService:
     service = getattr(platform, "nlp", None) or getattr(request.app.state, "nlp", None)
     if service is None:
         models_dir = getattr(platform.settings, "models_dir", "models")
-        service = NlpService(platform.sessions, platform.reference_cache, models_dir)
+        service = NlpService(platform.engine, platform.sessions, platform.reference_cache, models_dir)
         request.app.state.nlp = service
     return service
 
@@ -73,7 +73,8 @@ def places(actor: CurrentActor, nlp: NlpDep, body: SuggestBody) -> dict:
 @router.get("/incidents")
 def incidents(platform: PlatformDep, actor: CurrentActor, nlp: NlpDep, at: str | None = None,
               min_size: Annotated[int, Query(ge=2, le=1000)] = 2) -> dict:
-    """Open orders of the last window grouped into incidents (same place, same problem), largest first."""
+    """Open orders grouped into incidents (a place's burst, a district's surge, a city-wide wave of a new
+    problem), largest first."""
     moment = parse_moment(at, "at", ZoneInfo(platform.settings.timezone)) or platform.clock()
     groups = sorted((g for g in nlp.incidents(moment) if len(g) >= min_size), key=len, reverse=True)
     return {"at": moment.isoformat(), "window_hours": nlp.rules.window_hours, "total": len(groups),

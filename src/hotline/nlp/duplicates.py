@@ -6,6 +6,7 @@ problem called in from many places) in hotline.nlp.waves. `cluster` returns both
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,7 +16,7 @@ from scipy.stats import poisson
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from hotline.nlp.text import clean
-from hotline.nlp.waves import SurgeRules, WaveRules, district_surges, waves
+from hotline.nlp.waves import CityHistory, SurgeRules, WaveRules, district_surges, waves
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ class GroupingRules:
     duplicate_window_hours: float = 72.0
     duplicate_similarity: float = 0.3  # at intake, a text this close at the same place is offered for merging
     same_category_bonus: float = 0.1
+    # The live service reads this many days of orders; a wave is found while its first days lie within
+    # them (before, its pieces are in the kept history and no longer new).
+    lookback_days: float = 30.0
     waves: WaveRules = WaveRules()
     surges: SurgeRules = SurgeRules()
 
@@ -85,18 +89,20 @@ def similar_open(new: OrderText, candidates: Sequence[OrderText], rules: Groupin
     return sorted(scored, key=lambda pair: -pair[1])[:limit]
 
 
-def cluster(orders: Sequence[OrderText], rules: GroupingRules = GroupingRules()) -> list[list[str]]:
-    """Incidents, each a list of order keys: local bursts, district surges and city-wide waves.
+def cluster(orders: Sequence[OrderText], rules: GroupingRules = GroupingRules(),
+            before: CityHistory | None = None) -> list[list[str]]:
+    """Incidents, each a list of order keys: local bursts, district surges and city-wide waves, the wide
+    ones judged against the kept history `before` the orders when given.
 
     A wider incident takes in the narrower ones it overlaps (a burst inside a district's outage).
     """
     bursts = local_bursts(orders, rules)
     explained = frozenset(k for b in bursts for k in b)
-    surges = [w.keys for w in district_surges(orders, rules.surges, explained)]
+    surges = [w.keys for w in district_surges(orders, rules.surges, explained, before)]
     in_surge = {k for keys in surges for k in keys}
     district = {o.key: o.district for o in orders}
     wide = list(surges)
-    for wave in waves(orders, rules.waves):
+    for wave in waves(orders, rules.waves, before):
         if 2 * len(in_surge.intersection(wave.keys)) < len(wave.keys):
             wide.append(wave.keys)
             continue
@@ -133,38 +139,42 @@ def local_bursts(orders: Sequence[OrderText], rules: GroupingRules = GroupingRul
         place = order.community or order.street
         if place and order.category:
             blocks.setdefault((order.category, place), []).append(order)
-    groups: list[list[OrderText]] = []
+    groups: list[tuple[list[datetime], list[OrderText]]] = []  # (times of the place's orders, a run)
     for members in blocks.values():
         if len(members) < rules.min_cluster:
             continue
+        times = [o.at for o in members]
         run = [members[0]]
         for order in members[1:]:
             if order.at - run[-1].at <= window:
                 run.append(order)
                 continue
-            groups.append(run)
+            groups.append((times, run))
             run = [order]
-        groups.append(run)
+        groups.append((times, run))
+    runs = [(times, run) for times, run in groups if len(run) >= rules.min_cluster]
+    if not runs:
+        return []
+    # Heating complaints in January come several a day at a big community: a run of them is not an
+    # incident unless it is far above that place's own rate around that time (Poisson tail, one call
+    # for every run: per run, scipy's overhead was most of the time).
+    sizes = np.array([len(run) for _, run in runs])
+    usual = np.array([_usual(run, times, rules) for times, run in runs])
     out = []
-    for group in groups:
-        if len(group) < rules.min_cluster or not _surprising(group, blocks, rules):
-            continue
-        group = _coherent(group, rules)
+    for (_, run), surprising in zip(runs, poisson.sf(sizes - 1, usual) < rules.surprise):
+        group = _coherent(run, rules) if surprising else []
         if len(group) >= rules.min_cluster:
             out.append([o.key for o in group])
     return out
 
 
-def _surprising(group: list[OrderText], blocks: dict[tuple, list[OrderText]], rules: GroupingRules) -> bool:
-    # Heating complaints in January come several a day at a big community: a run of them is not an
-    # incident unless it is far above that place's own rate around that time (Poisson tail).
-    members = blocks[(group[0].category, group[0].community or group[0].street)]
+def _usual(run: list[OrderText], times: list[datetime], rules: GroupingRules) -> float:
+    """The orders the place's own rate in the weeks around a run predicts over the run's span."""
     span = timedelta(days=rules.baseline_days)
-    first, last = group[0].at, group[-1].at
-    around = sum(1 for o in members if first - span <= o.at <= last + span) - len(group)
+    first, last = run[0].at, run[-1].at
+    around = bisect_right(times, last + span) - bisect_left(times, first - span) - len(run)
     duration_days = (last - first).total_seconds() / 86400 + rules.window_hours / 24
-    expected = max(around, 0.5) / (2 * rules.baseline_days) * duration_days
-    return float(poisson.sf(len(group) - 1, expected)) < rules.surprise
+    return max(around, 0.5) / (2 * rules.baseline_days) * duration_days
 
 
 def _coherent(group: list[OrderText], rules: GroupingRules) -> list[OrderText]:

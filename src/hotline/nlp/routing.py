@@ -90,12 +90,8 @@ class DepartmentRouter:
         top guesses the history is averaged; `text_prob` the department model's (columns `text_classes`).
         """
         history = self._history_matrix(category_classes, category_prob, districts, streets)
-        logits = self.history_weight * np.log(history + FLOOR)
-        if text_prob is not None and self.text_weight > 0:
-            logits += self.text_weight * np.log(self.align(text_classes, text_prob) + FLOOR)
-        logits -= logits.max(axis=1, keepdims=True)
-        prob = np.exp(logits)
-        return prob / prob.sum(axis=1, keepdims=True)
+        text = self.align(text_classes, text_prob) if text_prob is not None else None
+        return blend(history, text, self.history_weight, self.text_weight)
 
     def align(self, classes: np.ndarray, prob: np.ndarray) -> np.ndarray:
         """Another model's probabilities as columns of `departments` (units it does not know get 0)."""
@@ -120,6 +116,16 @@ class DepartmentRouter:
         weights = np.take_along_axis(category_prob, top, axis=1)
         out = np.einsum("nk,nkd->nd", weights, table[inverse.reshape(top.shape)])
         return out / np.maximum(out.sum(axis=1, keepdims=True), 1e-12)
+
+
+def blend(history: np.ndarray, text: np.ndarray | None, history_weight: float, text_weight: float) -> np.ndarray:
+    """The two opinions (rows over the same units) multiplied with their exponents, normalised per row."""
+    logits = history_weight * np.log(history + FLOOR)
+    if text is not None and text_weight > 0:
+        logits += text_weight * np.log(text + FLOOR)
+    logits -= logits.max(axis=1, keepdims=True)
+    prob = np.exp(logits)
+    return prob / prob.sum(axis=1, keepdims=True)
 
 
 def count_history(categories, districts, streets, units, departments: np.ndarray) -> DepartmentRouter:
@@ -168,10 +174,7 @@ def fit_router(data: dict[str, list], category_classes: np.ndarray, category_pro
     best = None
     for a in EXPONENTS_HISTORY:
         for b in EXPONENTS_TEXT if text is not None else (0.0,):
-            logits = a * np.log(history + FLOOR) + (b * np.log(text + FLOOR) if b else 0.0)
-            logits -= logits.max(axis=1, keepdims=True)
-            prob = np.exp(logits)
-            prob /= prob.sum(axis=1, keepdims=True)
+            prob = blend(history, text, a, b)
             loss = float(-np.log(prob[np.arange(len(truth)), truth] + 1e-12).mean())
             if best is None or loss < best[0]:
                 best = (loss, a, b, prob)

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.foresight.history import KEY_SEPARATOR
+from hotline.foresight.ledger import Ledger
+from hotline.foresight.queries import read_orders
 from hotline.nlp.duplicates import GroupingRules, OrderText, cluster, similar_open
 from hotline.nlp.places import Gazetteer
 from hotline.nlp.registry import ModelRegistry
 from hotline.nlp.text import add_words, checked_text, has_chinese
+from hotline.nlp.waves import CityHistory
 from hotline.reference.lookup import ReferenceCache, Snapshot
 from hotline.workorders.domain import OPEN_STATUSES
 from hotline.workorders.models import WorkOrder
 
+INCIDENT_COLUMNS = ("number", "created_at", "content", "district", "street", "community", "category", "status")
 REQUEST_TYPE_NAMES = {"consult": "咨询", "help": "求助", "complaint": "投诉举报", "report": "举报", "suggestion": "建议",
                       "praise": "表扬"}
 
@@ -25,8 +30,9 @@ REQUEST_TYPE_NAMES = {"consult": "咨询", "help": "求助", "complaint": "投�
 class NlpService:
     """Reads the current model on each call (hot reload) and the city's gazetteer from the reference cache."""
 
-    def __init__(self, sessions: sessionmaker[Session], reference: ReferenceCache, models_dir: str | Path,
-                 rules: GroupingRules = GroupingRules()) -> None:
+    def __init__(self, engine: Engine, sessions: sessionmaker[Session], reference: ReferenceCache,
+                 models_dir: str | Path, rules: GroupingRules = GroupingRules()) -> None:
+        self._engine = engine
         self._sessions = sessions
         self._reference = reference
         self.registry = ModelRegistry(models_dir)
@@ -153,9 +159,38 @@ class NlpService:
                 for c, s in similar_open(new, candidates, self.rules, limit)]
 
     def incidents(self, at: datetime) -> list[list[str]]:
-        """Open orders within the window before `at`, grouped into incidents (two orders or more)."""
-        # The usual rate of each place is read from the weeks around, so those are fetched too.
-        return cluster(self._open_orders(at, 24 * self.rules.baseline_days), self.rules)
+        """Open orders up to `at` grouped into incidents (two open orders or more): local bursts, district
+        surges and city-wide waves, found as the benchmark finds them over a year.
+
+        Every order of the last `lookback_days` is read, closed ones too (they are part of a place's
+        usual rate and of a wave's first days); what came before them — which pieces of text the city
+        used in the year before, each district's usual share — is read from the foresight ledger,
+        which is brought up to date first.
+        """
+        begin = datetime.combine((at - timedelta(days=self.rules.lookback_days)).date(), time.min)
+        rows = read_orders(self._engine, begin, at + timedelta(seconds=1), INCIDENT_COLUMNS)
+        open_now = set(rows.loc[rows["status"].isin([s.value for s in OPEN_STATUSES]), "number"])
+        orders = [OrderText(number, created.to_pydatetime(), content or "", *place)
+                  for number, created, content, *place in rows.drop(columns="status").itertuples(index=False)]
+        groups = cluster(orders, self.rules, self._history_before(begin.date()))
+        return [mine for group in groups if len(mine := [k for k in group if k in open_now]) >= 2]
+
+    def _history_before(self, first_day: date) -> CityHistory | None:
+        """The kept history of the days before `first_day`, or None when the store has none yet."""
+        ledger = Ledger(self._engine)
+        kept = ledger.span()
+        wanted = first_day - timedelta(days=self.rules.waves.history_days)
+        # A ledger that begins later than wanted is extended, not rebuilt: the alert scan keeps it too.
+        ledger.catch_up(max(wanted, kept[0]) if kept else wanted, until=first_day - timedelta(days=1))
+        kept = ledger.span()
+        if kept is None or kept[1] < kept[0]:
+            return None
+        cells = ledger.tallies(("cell",), max(kept[0], first_day - timedelta(days=self.rules.surges.usual_days)),
+                               first_day)
+        parts = cells["key"].str.split(KEY_SEPARATOR, expand=True) if len(cells) else None
+        counts = {} if parts is None else cells.groupby([parts[0], parts[1]])["count"].sum().to_dict()
+        return CityHistory(since=datetime.combine(kept[0], time.min), runs=ledger.piece_runs(),
+                           district_counts={key: int(n) for key, n in counts.items() if all(key)})
 
     def _open_orders(self, at: datetime, hours: float, street: str | None = None) -> list[OrderText]:
         since = at - timedelta(hours=hours)
