@@ -1,6 +1,7 @@
 """A hard, synthetic stand-in for real citizens' messages in 7 classes (the 2020 泰迪杯 C scheme).
 
-No labelled real messages are available offline here, so this writes long, rambling, noisy messages:
+The real set cannot be shipped, and only its published sample's subjects could be read here (see
+docs/nlp-evaluation.md), so this writes long, rambling, noisy messages in its scheme:
 shared preambles and stories, sub-topics whose words overlap across classes (construction noise vs.
 factory noise, medical insurance vs. hospitals, teachers' pay vs. unpaid wages, school canteens vs.
 food shops — words that share characters across classes), one or two side remarks about another

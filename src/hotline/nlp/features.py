@@ -17,14 +17,20 @@ def place_tokens(doc: str) -> list[str]:
 
 
 class TextFeatures:
-    """Word 1–2-gram and character 1–3-gram TF-IDF (sublinear tf), plus binary place tokens."""
+    """Word and character n-gram TF-IDF (sublinear tf), plus binary place tokens.
+
+    The store's heads use word 1–2-grams and character 1–3-grams; `word_ngrams=None` leaves the word
+    block out (the classifier for labelled files reads characters only, see messages.py).
+    """
 
     def __init__(self, max_words: int = 150_000, max_chars: int = 150_000, min_df: int = 2,
-                 place_weight: float = 0.5) -> None:
+                 place_weight: float = 0.5, word_ngrams: tuple[int, int] | None = (1, 2),
+                 char_ngrams: tuple[int, int] = (1, 3)) -> None:
         # Sublinear tf keeps a long, repetitive message from being decided by its most repeated word.
-        self.words = TfidfVectorizer(tokenizer=tokenize, token_pattern=None, lowercase=False, ngram_range=(1, 2),
-                                     sublinear_tf=True, min_df=min_df, max_features=max_words, dtype=np.float32)
-        self.chars = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), lowercase=True, sublinear_tf=True,
+        self.words = None if word_ngrams is None else TfidfVectorizer(
+            tokenizer=tokenize, token_pattern=None, lowercase=False, ngram_range=word_ngrams,
+            sublinear_tf=True, min_df=min_df, max_features=max_words, dtype=np.float32)
+        self.chars = TfidfVectorizer(analyzer="char", ngram_range=char_ngrams, lowercase=True, sublinear_tf=True,
                                      min_df=min_df, max_features=max_chars, dtype=np.float32)
         self.places = CountVectorizer(tokenizer=place_tokens, token_pattern=None, lowercase=False, binary=True,
                                       dtype=np.float32)
@@ -35,7 +41,7 @@ class TextFeatures:
         """Learn the vocabularies and return the training matrix."""
         cleaned = [clean(t) for t in texts]
         places = list(places) if places is not None else [""] * len(cleaned)
-        blocks = [self.words.fit_transform(cleaned), self.chars.fit_transform(cleaned)]
+        blocks = [v.fit_transform(cleaned) for v in self._text_blocks()]
         # An empty place vocabulary is legal (no orders had places): keep a zero-width block then.
         places = [p if p else "_" for p in places]
         blocks.append(self.places.fit_transform(places) * self.place_weight)
@@ -46,16 +52,19 @@ class TextFeatures:
         """The matrix of new texts in the learnt space."""
         cleaned = [clean(t) for t in texts]
         places = [p if p else "_" for p in (places if places is not None else [""] * len(cleaned))]
-        blocks = [self.words.transform(cleaned), self.chars.transform(cleaned),
-                  self.places.transform(places) * self.place_weight]
+        blocks = [v.transform(cleaned) for v in self._text_blocks()]
+        blocks.append(self.places.transform(places) * self.place_weight)
         return sp.hstack(blocks, format="csr", dtype=np.float32)
+
+    def _text_blocks(self) -> list[TfidfVectorizer]:
+        return [v for v in (self.words, self.chars) if v is not None]
 
     @property
     def names(self) -> np.ndarray:
         """Readable name of each column: the word, the characters, or the place code."""
         if self._names is None:
             self._names = np.concatenate([
-                self.words.get_feature_names_out(), self.chars.get_feature_names_out(),
+                *(v.get_feature_names_out() for v in self._text_blocks()),
                 np.array(["@" + n for n in self.places.get_feature_names_out()], dtype=object),
             ]).astype(object)
         return self._names
@@ -63,4 +72,4 @@ class TextFeatures:
     @property
     def n_word_features(self) -> int:
         """How many columns the word block has (the words are the readable explanations)."""
-        return len(self.words.vocabulary_)
+        return 0 if self.words is None else len(self.words.vocabulary_)
