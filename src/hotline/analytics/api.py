@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
-from hotline.analytics.filters import check_group_by, parse_filters
+from hotline.analytics.filters import Filters, check_group_by
 from hotline.analytics.service import MODULES
 from hotline.errors import InvalidInput, NotFound
 from hotline.web.deps import CurrentActor, PlatformDep
+from hotline.web.filter_query import parse_filter, query_parameters
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
+FilterQuery = Annotated[dict[str, str | None], Depends(query_parameters(Filters))]
 WEIGHT_NAMES = ("response", "resolution", "satisfaction")
 
 
@@ -25,10 +27,7 @@ def list_modules(actor: CurrentActor) -> dict:
 @router.get("/{module}")
 def analyse(
     platform: PlatformDep, actor: CurrentActor, module: str,
-    status: str | None = None, district: str | None = None, street: str | None = None,
-    community: str | None = None, category: str | None = None, department: str | None = None,
-    channel: str | None = None, request_type: str | None = None, urgency: str | None = None,
-    created_from: str | None = None, created_to: str | None = None, group_by: str | None = None,
+    params: FilterQuery, group_by: str | None = None,
     weights: Annotated[str | None, Query(description="response,resolution,satisfaction weights, e.g. 30,35,35")] = None,
     min_count: Annotated[int | None, Query(ge=1)] = None,
     shrinkage: Annotated[float | None, Query(ge=0)] = None,
@@ -36,11 +35,7 @@ def analyse(
     """One module's figures; every figure carries `drill`, the GET /api/v1/orders filter behind it."""
     if platform.analytics is None:
         raise NotFound("the analysis platform is switched off (HOTLINE_ANALYTICS_ENABLED)", field="module")
-    zone = ZoneInfo(platform.settings.timezone)
-    filters = parse_filters(dict(
-        status=status, district=district, street=street, community=community, category=category,
-        department=department, channel=channel, request_type=request_type, urgency=urgency,
-        created_from=created_from, created_to=created_to), zone)
+    filters = parse_filter(Filters, params, ZoneInfo(platform.settings.timezone))
     group = check_group_by(group_by, "day") if group_by else None
     options = {"min_count": min_count, "shrinkage": shrinkage, "weights": _weights(weights)}
     return platform.analytics.module(actor, module, filters, group, options)

@@ -5,33 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from hotline.errors import InvalidInput
-from hotline.web.params import parse_moment
+from hotline.workorders.filters import DIMENSIONS, CommonOrderFilter
 
-DIMENSIONS = ("status", "district", "street", "community", "category", "department", "channel",
-              "request_type", "urgency")
 TIME_GROUPS = ("hour", "day", "week", "month")
 # group_by values that are columns; category means the level-2 category, category_l1 the level-1 one.
 DIMENSION_GROUPS = DIMENSIONS + ("category_l1",)
 
 
 @dataclass(frozen=True)
-class Filters:
-    """Filters on orders; created_to is exclusive. Same names and meaning as GET /api/v1/orders."""
-
-    status: str | None = None
-    district: str | None = None
-    street: str | None = None
-    community: str | None = None
-    category: str | None = None  # either level
-    department: str | None = None
-    channel: str | None = None
-    request_type: str | None = None
-    urgency: str | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
+class Filters(CommonOrderFilter):
+    """The order list's common filters, as SQL on the columnar copy, drill-down links and compared periods."""
 
     @property
     def bounded(self) -> bool:
@@ -95,16 +80,6 @@ class Filters:
         if months:  # a calendar month or quarter compares with the calendar months before it
             return replace(self, created_from=_add_months(start, -months), created_to=start)
         return replace(self, created_from=start - (end - start), created_to=start)
-
-
-def parse_filters(params: dict[str, str | None], zone: ZoneInfo) -> Filters:
-    """Filters from query parameters, each fault an InvalidInput naming its parameter."""
-    values = {name: (params.get(name) or None) for name in DIMENSIONS}
-    created_from = parse_moment(params.get("created_from"), "created_from", zone)
-    created_to = parse_moment(params.get("created_to"), "created_to", zone)
-    if created_from and created_to and created_from >= created_to:
-        raise InvalidInput("'created_to' must be after 'created_from'", field="created_to")
-    return Filters(**values, created_from=created_from, created_to=created_to)
 
 
 def check_group_by(group_by: str | None, default: str) -> str:

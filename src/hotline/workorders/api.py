@@ -5,16 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Body, Header, Query, Response
+from fastapi import APIRouter, Body, Depends, Header, Query, Response
 
-from hotline.errors import InvalidInput
 from hotline.web.deps import CurrentActor, PlatformDep
-from hotline.web.params import clean_text, parse_moment
-from hotline.workorders.domain import DEPARTMENT_ROLES
-from hotline.workorders.repository import OrderFilter
+from hotline.web.filter_query import parse_filter, query_parameters
+from hotline.workorders.filters import OrderFilter
 from hotline.workorders.schemas import event_out, iso, order_out
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+OrderFilterQuery = Annotated[dict[str, str | None], Depends(query_parameters(OrderFilter))]
 JsonBody = Annotated[dict[str, Any], Body(examples=[{"channel": "phone", "content": "小区停水了", "citizen_phone": "13812341234"}])]
 
 
@@ -35,11 +34,7 @@ def create_order(platform: PlatformDep, actor: CurrentActor, response: Response,
 
 @router.get("")
 def list_orders(
-    platform: PlatformDep, actor: CurrentActor,
-    status: str | None = None, district: str | None = None, street: str | None = None,
-    community: str | None = None, category: str | None = None, department: str | None = None,
-    department_role: str | None = None, channel: str | None = None, request_type: str | None = None,
-    urgency: str | None = None,    created_from: str | None = None, created_to: str | None = None, q: str | None = None,
+    platform: PlatformDep, actor: CurrentActor, params: OrderFilterQuery,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict:
     """Orders matching the filters, newest first: {"total", "items"}.
@@ -47,19 +42,7 @@ def list_orders(
     `department_role` says which part `department` takes: lead (主办, the default), co (协办) or any; a
     handler sees its own department's orders of either part unless it asks for one.
     """
-    department_role = department_role or None  # an empty form field is no filter, as for the others
-    if department_role is not None and department_role not in DEPARTMENT_ROLES:
-        raise InvalidInput(f"'department_role' must be one of {', '.join(DEPARTMENT_ROLES)}", field="department_role")
-    zone = ZoneInfo(platform.settings.timezone)
-    text = dict(status=status, district=district, street=street, community=community, category=category,
-                department=department, channel=channel, request_type=request_type, urgency=urgency, q=q)
-    filters = OrderFilter(
-        **{name: clean_text(value, name) for name, value in text.items()}, department_role=department_role,
-        created_from=parse_moment(created_from, "created_from", zone),
-        created_to=parse_moment(created_to, "created_to", zone),
-    )
-    if filters.created_from and filters.created_to and filters.created_from >= filters.created_to:
-        raise InvalidInput("'created_to' must be after 'created_from'", field="created_to")
+    filters = parse_filter(OrderFilter, params, ZoneInfo(platform.settings.timezone))
     total, page = platform.orders.search(actor, filters, limit, offset)
     return {"total": total, "limit": limit, "offset": offset, "items": [_out(platform, actor, o) for o in page]}
 

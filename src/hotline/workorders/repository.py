@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from hotline.workorders.filters import DIMENSIONS, OrderFilter
 from hotline.workorders.models import OrderCoDepartment, OrderCounter, OrderEvent, PersonalDataRead, WorkOrder
-
-
-@dataclass(frozen=True)
-class OrderFilter:
-    """The filters of an order list; every field optional."""
-
-    status: str | None = None
-    district: str | None = None
-    street: str | None = None
-    community: str | None = None
-    category: str | None = None
-    department: str | None = None
-    department_role: str | None = None  # the department's part: lead, co or any (see domain.DEPARTMENT_ROLES)
-    channel: str | None = None
-    request_type: str | None = None
-    urgency: str | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-    q: str | None = None
 
 
 def next_number(session: Session, day: str, prefix: str) -> str:
@@ -56,9 +37,13 @@ def by_idempotency_key(session: Session, key: str) -> WorkOrder | None:
     return session.scalars(select(WorkOrder).where(WorkOrder.idempotency_key == key)).first()
 
 
+# The dimensions that are one column equal to the value (category matches either level, department either part).
+EQUAL_DIMENSIONS = tuple(d for d in DIMENSIONS if d not in ("category", "department"))
+
+
 def _conditions(filters: OrderFilter, department_scope: str | None) -> list:
     conditions = []
-    for name in ("status", "district", "street", "community", "channel", "request_type", "urgency"):
+    for name in EQUAL_DIMENSIONS:
         value = getattr(filters, name)
         if value is not None:
             conditions.append(getattr(WorkOrder, name) == value)
