@@ -14,6 +14,7 @@ from hotline.foresight.api import router as foresight_router
 from hotline.foresight.watch import AlertWatch
 from hotline.knowledge.api import router as kb_router
 from hotline.nlp.api import router as nlp_router
+from hotline.nlp.service import NlpService
 from hotline.platform import Platform, build_platform
 from hotline.reference.api import router as reference_router
 from hotline.users.api import router as users_router
@@ -28,7 +29,9 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     """The FastAPI app over one platform; OpenAPI docs at /docs."""
     platform = platform or build_platform(settings or Settings())
     interval = platform.settings.alert_scan_interval()
-    watch = AlertWatch(platform, interval) if interval > 0 else None
+    # One suggestion service per app: the watch groups its incidents in the background, the routes serve them.
+    nlp = NlpService(platform.engine, platform.sessions, platform.reference_cache, platform.settings.models_dir)
+    watch = AlertWatch(platform, interval, after_scan=[nlp.refresh_incidents]) if interval > 0 else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -46,6 +49,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app = FastAPI(title="hotline 12345", version=__version__, lifespan=lifespan)
     app.state.platform = platform
     app.state.alert_watch = watch
+    app.state.nlp = nlp
     install_error_handlers(app)
     for router in (users_router, orders_router, reference_router, track_router, live_router, calls_router,
                    analytics_router, foresight_router, nlp_router, kb_router):

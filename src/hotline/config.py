@@ -47,6 +47,12 @@ class Settings(BaseSettings):
         "problems, hot spots, backlogs), stores and delivers the alerts; 0 turns it off; empty: every 60 s, "
         "off in the test environment",
     )
+    incidents_request_max_orders: int = Field(
+        50_000, ge=0, description="the server groups incidents in the background after each early-warning scan; "
+        "before its first result (or for a past `at`), GET /api/v1/nlp/incidents groups them during the request "
+        "only when the orders that reads (its 30 days and the year of history before them) are at most this many, "
+        "and answers 503 otherwise",
+    )
     analytics_enabled: bool = Field(True, description="keep the columnar analysis copy and serve /api/v1/analytics")
     analytics_path: str = Field(
         "", description="DuckDB file of the analysis copy (one server process owns it); ':memory:' keeps it in "

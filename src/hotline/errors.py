@@ -39,6 +39,12 @@ class Conflict(DomainError):
     status_code = 409
 
 
+class NotReady(DomainError):
+    """The answer is being prepared in the background and is not there yet: ask again later."""
+
+    status_code = 503
+
+
 class Unauthorized(DomainError):
     """No valid credentials."""
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from hotline.db import unit_of_work
 from hotline.foresight.models import Alert, WatchState
 from hotline.foresight.queries import data_span
-from hotline.foresight.watch import STATE
+from hotline.foresight.watch import STATE, AlertWatch
 
 from ..serving import server_env, simulated_platform, start_server
 
@@ -114,3 +114,22 @@ def test_the_server_scans_new_data_delivers_and_publishes_alerts_and_stops_clean
             process.kill()
         log.close()
     assert b"early-warning scan failed" not in (tmp_path / "serve.log").read_bytes()
+
+
+def test_the_watch_runs_its_followers_after_every_scan_and_one_failing_does_not_stop_it(store):
+    calls: list[float] = []
+
+    def follower():
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            raise RuntimeError("the first grouping fails")
+
+    watch = AlertWatch(store, 0.05, after_scan=[follower])
+    watch.start()
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(calls) < 3:
+            time.sleep(0.05)
+    finally:
+        watch.stop()
+    assert len(calls) >= 3 and watch.last_error is None  # scans of nothing new still run the followers

@@ -5,10 +5,13 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+import numpy as np
 import pandas as pd
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from hotline.foresight import history
-from hotline.nlp.duplicates import GroupingRules, OrderText, cluster, pairwise_scores
+from hotline.nlp.duplicates import GroupingRules, OrderText, _vectors, cluster, pairwise_scores
+from hotline.nlp.text import clean
 from hotline.nlp.waves import CityHistory, WaveRules, district_surges, waves
 
 START = datetime(2024, 1, 1, 8)
@@ -184,3 +187,12 @@ def test_a_districts_usual_share_is_read_from_the_kept_counts():
     assert district_surges(batch) == []  # within the outage alone, A's loud share looks usual
     found = district_surges(batch, before=_kept(orders, cut))
     assert [w.districts for w in found] == [["A"]] and set(outage) <= set(found[0].keys)
+
+
+def test_tfidf_rows_of_each_batch_are_those_of_a_vectoriser_fitted_on_that_batch_alone():
+    batches = [["湖光社区停水了，一直没来水", "湖光社区3号楼停水", "请问办身份证在哪里"],
+               ["暖气不热室温只有十度", "家里暖气片冰凉，暖气不热", "暖气不热", "水"], ["路灯坏了"]]
+    for batch, rows in zip(batches, _vectors(batches)):
+        fitted = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True).fit_transform(
+            [clean(t) or " " for t in batch])
+        assert np.allclose((rows @ rows.T).toarray(), (fitted @ fitted.T).toarray(), rtol=0, atol=1e-12)

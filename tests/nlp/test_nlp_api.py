@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tests.api.conftest import new_order
 
 
@@ -63,12 +65,42 @@ def test_places_batch_and_model_status_endpoints(nlp_api):
     assert nlp_api.client.post("/api/v1/nlp/suggest", json={"content": "x"}).status_code == 401
 
 
-def test_incidents_group_a_burst_of_open_orders(nlp_api, clock):
+def _burst(api, clock, n=4) -> list[str]:
     numbers = []
-    for i in range(4):
-        numbers.append(new_order(nlp_api, content=f"湖光社区{i + 1}号楼停水了，一直没来水", category="0202",
+    for i in range(n):
+        numbers.append(new_order(api, content=f"湖光社区{i + 1}号楼停水了，一直没来水", category="0202",
                                  district="东区", street="东湖街道", community="湖光社区")["number"])
         clock.advance(minutes=10)
+    return numbers
+
+
+def test_incidents_group_a_burst_of_open_orders(nlp_api, clock):
+    numbers = _burst(nlp_api, clock)
     new_order(nlp_api, content="南山街道松林社区马路上有个大坑", category="0101", district="东区", street="南山街道")
     body = nlp_api.as_("dispatcher").get("/api/v1/nlp/incidents").json()
     assert body["items"] == [{"size": 4, "orders": numbers}]
+
+
+def test_incidents_are_served_from_the_background_grouping_less_the_orders_closed_since(nlp_api, platform, clock,
+                                                                                        monkeypatch):
+    numbers = _burst(nlp_api, clock)
+    kept = nlp_api.client.app.state.nlp.refresh_incidents()  # what the watch runs after each scan
+    assert kept.groups == [numbers] and kept.computed_at == platform.clock() - timedelta(minutes=10)
+    closed = nlp_api.as_("call_taker").post(f"/api/v1/orders/{numbers[0]}/close", json={"reply": "已联系水务公司抢修"})
+    assert closed.status_code == 200, closed.text
+    later = _burst(nlp_api, clock, 3)  # after the grouping: not in it until the next one
+    monkeypatch.setattr(platform.settings, "incidents_request_max_orders", 0)  # a request may not group
+    body = nlp_api.as_("dispatcher").get("/api/v1/nlp/incidents").json()
+    assert body["computed_at"] == kept.computed_at.isoformat() + "+08:00"  # Jinchang's offset
+    assert body["items"] == [{"size": 3, "orders": numbers[1:]}]
+    assert nlp_api.client.app.state.nlp.refresh_incidents().groups == [numbers[1:] + later]
+
+
+def test_a_big_store_without_a_background_grouping_answers_503_saying_why(nlp_api, platform, clock, monkeypatch):
+    _burst(nlp_api, clock)
+    monkeypatch.setattr(platform.settings, "incidents_request_max_orders", 3)
+    response = nlp_api.as_("dispatcher").get("/api/v1/nlp/incidents")
+    assert response.status_code == 503
+    assert "more than 3 orders" in response.json()["detail"] and "HOTLINE_ALERT_SCAN_SECONDS" in response.json()["detail"]
+    monkeypatch.setattr(platform.settings, "incidents_request_max_orders", 4)  # the four orders: small enough
+    assert nlp_api.as_("dispatcher").get("/api/v1/nlp/incidents").json()["total"] == 1

@@ -4,12 +4,15 @@ A scan covers data time, not wall-clock time: from where the previous scan stopp
 order in the store, so a store fed in bursts (or a simulator running ahead) is scanned all the same.
 Each scan replays the REPLAY_DAYS before its new part too, so that episodes and mutes begun there
 still hold; only alerts detected in the new part are kept (a replay of the same time adds nothing).
+After each scan the watch runs its followers (the incident grouping): work too slow for a request that
+reads the ledger the scan has just brought up to date.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -29,11 +32,12 @@ FIRST_DAYS = 2  # a store never scanned before: its last two days, so a fresh sc
 class AlertWatch:
     """A background thread that scans new orders for alerts on an interval until stopped."""
 
-    def __init__(self, platform, interval: float) -> None:
+    def __init__(self, platform, interval: float, after_scan: Sequence[Callable[[], object]] = ()) -> None:
         if interval <= 0:
             raise ValueError("the scan interval must be positive")
         self.platform = platform
         self.interval = interval
+        self.after_scan = tuple(after_scan)  # each run after every scan, whether it found anything new or not
         self.last_result: ScanResult | None = None
         self.last_error: str | None = None
         self._stop = threading.Event()
@@ -61,6 +65,11 @@ class AlertWatch:
             except Exception as error:  # noqa: BLE001 — a failed scan must not end the watch; the next one retries
                 self.last_error = str(error)
                 log.exception("early-warning scan failed")
+            for follower in self.after_scan:
+                try:
+                    follower()
+                except Exception:  # noqa: BLE001 — as above: the next round retries
+                    log.exception("%s after the early-warning scan failed", getattr(follower, "__name__", follower))
 
     def scan_once(self) -> ScanResult | None:
         """Scan from where the last scan stopped up to the newest order; None when nothing is new."""

@@ -7,10 +7,11 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 
-from hotline.errors import InvalidInput
+from hotline.errors import InvalidInput, NotReady
 from hotline.nlp.service import NlpService
 from hotline.web.deps import CurrentActor, PlatformDep
 from hotline.web.params import parse_moment
+from hotline.workorders.schemas import iso
 
 router = APIRouter(prefix="/api/v1/nlp", tags=["intelligent intake"])
 MAX_BATCH = 1000
@@ -71,14 +72,36 @@ def places(actor: CurrentActor, nlp: NlpDep, body: SuggestBody) -> dict:
 
 
 @router.get("/incidents")
-def incidents(platform: PlatformDep, actor: CurrentActor, nlp: NlpDep, at: str | None = None,
+def incidents(request: Request, platform: PlatformDep, actor: CurrentActor, nlp: NlpDep, at: str | None = None,
               min_size: Annotated[int, Query(ge=2, le=1000)] = 2) -> dict:
     """Open orders grouped into incidents (a place's burst, a district's surge, a city-wide wave of a new
-    problem), largest first."""
-    moment = parse_moment(at, "at", ZoneInfo(platform.settings.timezone)) or platform.clock()
-    groups = sorted((g for g in nlp.incidents(moment) if len(g) >= min_size), key=len, reverse=True)
-    return {"at": moment.isoformat(), "window_hours": nlp.rules.window_hours, "total": len(groups),
+    problem), largest first: as the server grouped them last in the background (`computed_at`), less the
+    orders closed since. Grouped during the request only for a past `at` or before the first background
+    grouping, and then only at a small store (setting incidents_request_max_orders); else 503."""
+    zone = ZoneInfo(platform.settings.timezone)
+    moment = parse_moment(at, "at", zone)
+    snapshot = nlp.latest_incidents() if moment is None else None
+    if snapshot is None:
+        moment = moment or platform.clock()
+        if not nlp.can_group_on_request(moment, platform.settings.incidents_request_max_orders):
+            raise NotReady(_not_ready_reason(request, platform.settings.incidents_request_max_orders, at),
+                           rule="incidents_grouped_in_background")
+        snapshot = nlp.group_incidents(moment)
+    groups = sorted(nlp.still_open(snapshot.groups, min_size), key=len, reverse=True)
+    return {"at": iso(moment or platform.clock(), zone), "computed_at": iso(snapshot.computed_at, zone),
+            "window_hours": nlp.rules.window_hours, "total": len(groups),
             "items": [{"size": len(g), "orders": g} for g in groups]}
+
+
+def _not_ready_reason(request: Request, max_orders: int, at: str | None) -> str:
+    too_big = f"the store is too big to group incidents during a request (more than {max_orders} orders to read)"
+    if at is not None:
+        return too_big + ": only the latest incidents, grouped in the background, are served"
+    watch = getattr(request.app.state, "alert_watch", None)
+    if watch is None:
+        return too_big + ", and the server's background scan is off: set HOTLINE_ALERT_SCAN_SECONDS above 0"
+    return (too_big + f"; the server groups them in the background after each scan (every {watch.interval:g} s): "
+            "retry in a minute or two")
 
 
 @router.get("/model")

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from scipy.stats import poisson
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.preprocessing import normalize
 
 from hotline.nlp.text import clean
 from hotline.nlp.waves import CityHistory, SurgeRules, WaveRules, district_surges, waves
@@ -56,10 +57,29 @@ class GroupingRules:
     surges: SurgeRules = SurgeRules()
 
 
-def _vectors(texts: Sequence[str]):
-    # Character 2–3-grams survive typos and need no segmentation; fitted on the batch at hand.
-    vectoriser = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True, min_df=1)
-    return vectoriser.fit_transform([clean(t) or " " for t in texts])
+# Character 2–3-grams survive typos and need no segmentation.
+NGRAMS = {"analyzer": "char", "ngram_range": (2, 3)}
+
+
+def _vectors(batches: Sequence[Sequence[str]]) -> list:
+    """TF-IDF rows of each batch of texts, weighted by that batch alone: the figures of a TfidfVectorizer
+    fitted on each batch (to 1e-14), from one n-gram count over all of them (per batch, sklearn's fitting
+    took 10 ms each: 3.7 s for a 30-day grouping's 365 bursts at 10M orders, 2.7 s so)."""
+    counts = CountVectorizer(**NGRAMS).fit_transform([clean(t) or " " for batch in batches for t in batch])
+    out, first = [], 0
+    for batch in batches:
+        rows = counts[first:first + len(batch)].astype(np.float64)
+        first += len(batch)
+        # As sklearn's TfidfTransformer does, step by step, over the batch's own document frequencies
+        # (smoothed idf, sublinear tf); a row holds each n-gram once, so counting columns counts documents.
+        idf = (len(batch) + 1.0) / (np.bincount(rows.indices, minlength=counts.shape[1])[rows.indices] + 1.0)
+        np.log(idf, out=idf)
+        idf += 1.0
+        np.log(rows.data, rows.data)
+        rows.data += 1.0
+        rows.data *= idf
+        out.append(normalize(rows, norm="l2", copy=False))
+    return out
 
 
 def _same_place(a: OrderText, b: OrderText) -> bool:
@@ -82,7 +102,7 @@ def similar_open(new: OrderText, candidates: Sequence[OrderText], rules: Groupin
     near = [c for c in candidates if c.key != new.key and abs(c.at - new.at) <= window and _same_place(new, c)]
     if not near:
         return []
-    matrix = _vectors([new.text, *(c.text for c in near)])
+    matrix = _vectors([[new.text, *(c.text for c in near)]])[0]
     sims = (matrix[1:] @ matrix[0].T).toarray().ravel()
     scored = [(c, round(float(_score(s, new, c, rules)), 3)) for c, s in zip(near, sims)]
     scored = [pair for pair in scored if pair[1] >= rules.duplicate_similarity]
@@ -160,12 +180,10 @@ def local_bursts(orders: Sequence[OrderText], rules: GroupingRules = GroupingRul
     # for every run: per run, scipy's overhead was most of the time).
     sizes = np.array([len(run) for _, run in runs])
     usual = np.array([_usual(run, times, rules) for times, run in runs])
-    out = []
-    for (_, run), surprising in zip(runs, poisson.sf(sizes - 1, usual) < rules.surprise):
-        group = _coherent(run, rules) if surprising else []
-        if len(group) >= rules.min_cluster:
-            out.append([o.key for o in group])
-    return out
+    bursts = [run for (_, run), surprising in zip(runs, poisson.sf(sizes - 1, usual) < rules.surprise) if surprising]
+    matrices = _vectors([[o.text for o in run] for run in bursts]) if bursts else []
+    coherent = [_coherent(run, matrix, rules) for run, matrix in zip(bursts, matrices)]
+    return [[o.key for o in group] for group in coherent if len(group) >= rules.min_cluster]
 
 
 def _usual(run: list[OrderText], times: list[datetime], rules: GroupingRules) -> float:
@@ -177,9 +195,9 @@ def _usual(run: list[OrderText], times: list[datetime], rules: GroupingRules) ->
     return max(around, 0.5) / (2 * rules.baseline_days) * duration_days
 
 
-def _coherent(group: list[OrderText], rules: GroupingRules) -> list[OrderText]:
+def _coherent(group: list[OrderText], matrix, rules: GroupingRules) -> list[OrderText]:
+    """The members whose text is, on average, like the rest of the group's (`matrix`: their TF-IDF rows)."""
     # Outage reports word the same event many ways, so the bar is low: it only drops the unrelated.
-    matrix = _vectors([o.text for o in group])
     sims = (matrix @ matrix.T).toarray()
     np.fill_diagonal(sims, np.nan)
     mean = np.nanmean(sims, axis=1)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+from time import perf_counter
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.foresight.history import KEY_SEPARATOR
 from hotline.foresight.ledger import Ledger
-from hotline.foresight.queries import read_orders
+from hotline.foresight.queries import data_span, read_orders
 from hotline.nlp.duplicates import GroupingRules, OrderText, cluster, similar_open
 from hotline.nlp.places import Gazetteer
 from hotline.nlp.registry import ModelRegistry
@@ -25,6 +28,17 @@ from hotline.workorders.models import WorkOrder
 INCIDENT_COLUMNS = ("number", "created_at", "content", "district", "street", "community", "category", "status")
 REQUEST_TYPE_NAMES = {"consult": "咨询", "help": "求助", "complaint": "投诉举报", "report": "举报", "suggestion": "建议",
                       "praise": "表扬"}
+OPEN_VALUES = frozenset(s.value for s in OPEN_STATUSES)
+STATUS_CHUNK = 500  # order numbers per status query (SQLite's bound-parameter limit is far above)
+
+
+@dataclass(frozen=True)
+class IncidentSnapshot:
+    """Incidents as grouped at one moment: each group's orders that were open then."""
+
+    computed_at: datetime  # the moment grouped at (in the background: the newest order's time)
+    groups: list[list[str]]
+    seconds: float  # how long the grouping took
 
 
 class NlpService:
@@ -38,6 +52,10 @@ class NlpService:
         self.registry = ModelRegistry(models_dir)
         self.rules = rules
         self._gazetteer: tuple[int, Gazetteer] | None = None
+        self._incidents: IncidentSnapshot | None = None
+        # One grouping at a time: the background and a request would both extend the ledger. Re-entrant, as
+        # the background refresh groups under it too.
+        self._grouping = threading.RLock()
 
     def gazetteer(self) -> Gazetteer:
         """The gazetteer of the current reference snapshot (rebuilt when the snapshot is reloaded)."""
@@ -157,6 +175,50 @@ class NlpService:
         candidates = self._open_orders(at, self.rules.duplicate_window_hours, street=street)
         return [{"number": c.key, "created_at": c.at.isoformat(), "similarity": s, "summary": c.text[:60]}
                 for c, s in similar_open(new, candidates, self.rules, limit)]
+
+    def latest_incidents(self) -> IncidentSnapshot | None:
+        """The incidents the background grouped last, or None before its first grouping."""
+        return self._incidents
+
+    def refresh_incidents(self) -> IncidentSnapshot | None:
+        """Group incidents at the newest order's time and keep them, unless those kept are of that time already
+        (orders closed since are dropped when served); None for a store without orders."""
+        _, newest = data_span(self._engine)
+        if newest is None:
+            return None
+        with self._grouping:
+            if self._incidents is None or self._incidents.computed_at < newest:
+                self._incidents = self.group_incidents(newest)
+        return self._incidents
+
+    def group_incidents(self, at: datetime) -> IncidentSnapshot:
+        """The incidents at `at`, grouped now (seconds at a big store: see can_group_on_request)."""
+        with self._grouping:
+            began = perf_counter()
+            groups = self.incidents(at)
+            return IncidentSnapshot(at, groups, round(perf_counter() - began, 2))
+
+    def can_group_on_request(self, at: datetime, max_orders: int) -> bool:
+        """Whether grouping at `at` reads at most `max_orders` orders (its window and the history before it,
+        which the ledger may have to keep first), so a request may wait for it."""
+        since = at - timedelta(days=self.rules.lookback_days + self.rules.waves.history_days)
+        read = select(WorkOrder.id).where(WorkOrder.created_at >= since, WorkOrder.created_at <= at)
+        with self._sessions() as session:  # counting stops past the limit: a big store costs no more
+            counted = session.scalar(select(func.count()).select_from(read.limit(max_orders + 1).subquery()))
+        return counted <= max_orders
+
+    def still_open(self, groups: list[list[str]], min_size: int = 2) -> list[list[str]]:
+        """Each group's orders that are open now, for the groups that keep `min_size` of them or more."""
+        keys = [key for group in groups for key in group]
+        statuses: dict[str, str] = {}
+        with self._sessions() as session:
+            # By number alone: with the status in the query too, SQLite walks the (status, created) index
+            # through every open order for each chunk (8 s for 32k numbers at 10M orders).
+            for first in range(0, len(keys), STATUS_CHUNK):
+                statuses.update((number, status) for number, status in session.execute(select(
+                    WorkOrder.number, WorkOrder.status).where(WorkOrder.number.in_(keys[first:first + STATUS_CHUNK]))))
+        open_now = {key for key, status in statuses.items() if status in OPEN_VALUES}
+        return [mine for group in groups if len(mine := [k for k in group if k in open_now]) >= min_size]
 
     def incidents(self, at: datetime) -> list[list[str]]:
         """Open orders up to `at` grouped into incidents (two open orders or more): local bursts, district
