@@ -40,3 +40,12 @@ def test_a_department_whose_open_orders_grow_while_closing_slows_is_flagged():
     assert {a["department"] for a in alerts} == {"SLOW"}
     assert alerts[1]["detected_at"] - alerts[0]["detected_at"] >= pd.Timedelta(days=14)  # muted meanwhile
     assert alerts[0]["open_now"] > alerts[0]["open_before"] and alerts[0]["closure_hours_recent"] > 24
+
+
+def test_a_store_with_nothing_closed_yet_has_flows_and_no_backlog():
+    frame = _orders([("2023-03-01 09:00", "", "130", None, "SLOW"), ("2023-03-02 10:00", "", "131", None, "SLOW")])
+    frame["status"] = "in_progress"
+    flows = backlog.flows(backlog.counted(frame))
+    assert flows.closed.empty and int(flows.opened["count"].sum()) == 2
+    assert backlog.detect(frame, pd.Timestamp("2023-03-01"), pd.Timestamp("2023-03-05")) == []
+    assert backlog.detect(frame.iloc[0:0], pd.Timestamp("2023-03-01"), pd.Timestamp("2023-03-05")) == []

@@ -69,3 +69,15 @@ def test_asking_for_earlier_days_than_kept_starts_the_history_again(simulated_st
     assert ledger.span() == (FIRST, date(2023, 10, 18))
     kept = ledger.tallies(("category",), FIRST, date(2023, 10, 19))
     assert kept.groupby("day")["count"].sum().index.min() == pd.Timestamp(FIRST)
+
+
+def test_a_batch_that_does_not_continue_the_kept_days_is_refused(simulated_store):
+    # Two writers (the alert scan, an incidents request) can interleave; a skipped batch would leave a gap.
+    ledger = Ledger(simulated_store)
+    ledger.catch_up(FIRST, until=date(2023, 10, 12))
+    empty = pd.DataFrame(columns=["piece", "first_day", "last_day"])
+    counted = pd.DataFrame(columns=["kind", "day", "key", "count"])
+    assert not ledger._write(date(2023, 10, 15), date(2023, 10, 16), counted, empty, empty)
+    assert ledger.span() == (FIRST, date(2023, 10, 12))
+    assert ledger._write(date(2023, 10, 13), date(2023, 10, 14), counted, empty, empty)
+    assert ledger.span() == (FIRST, date(2023, 10, 13))

@@ -36,6 +36,9 @@ def flows(orders: pd.DataFrame) -> Flows:
     """The flows of these orders (department, created_at, closed_at), each counted."""
     opened = orders.groupby(["department", orders["created_at"].dt.normalize().rename("day")]).size()
     finished = orders[orders["closed_at"].notna()]
+    if finished.empty:  # a young store: nothing closed yet, so no closure times to split
+        closed = pd.DataFrame({"department": pd.Series([], dtype=object), "day": pd.to_datetime([]), "hours": []})
+        return Flows(opened.rename("count").reset_index(), closed)
     hours = ((finished["closed_at"] - finished["created_at"]) / pd.Timedelta(hours=1)).to_numpy()
     department, departments = pd.factorize(finished["department"])
     day = finished["closed_at"].dt.normalize().to_numpy()

@@ -80,11 +80,13 @@ class Ledger:
                                                      through_day=first_day - timedelta(days=1)))
 
     def _write(self, begin: date, upto: date, counted: pd.DataFrame, moved: pd.DataFrame, fresh: pd.DataFrame) -> bool:
-        """Store one batch of days in one transaction, unless another process already did."""
+        """Store one batch of days in one transaction, unless another writer already did or moved the kept days."""
         with self.engine.connect().execution_options(**{WRITE_INTENT: True}) as conn, conn.begin():
             through = conn.execute(select(HistoryState.through_day).where(HistoryState.name == STATE)
                                    .with_for_update()).scalar()
-            if through is None or through >= begin:
+            # Only a batch that continues the kept days exactly: two writers (the alert scan and an
+            # incidents request) may interleave a reset and batches, and a gap would pass for kept days.
+            if through is None or through != begin - timedelta(days=1):
                 return False
             # Straight to the driver: hundreds of thousands of rows per batch on a big store.
             mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"

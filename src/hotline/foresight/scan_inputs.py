@@ -13,11 +13,11 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from hotline.calendar.seasons import in_season
 from hotline.foresight import backlog, emerging, history, hotspots, surges
 from hotline.foresight.daytypes import day_kinds
 from hotline.foresight.ledger import Ledger
 from hotline.foresight.queries import backlog_orders, read_orders, read_orders_about
-from hotline.simulate.timeaxis import in_season
 
 LIGHT_COLUMNS = ("number", "created_at", "category", "district", "street", "community", "citizen_phone")
 TEXT_COLUMNS = ("number", "created_at", "category", "district", "community", "citizen_phone", "summary", "content")

@@ -66,6 +66,8 @@ class AlertWatch:
                 self.last_error = str(error)
                 log.exception("early-warning scan failed")
             for follower in self.after_scan:
+                if self._stop.is_set():  # shutting down: the platform is about to close under the followers
+                    break
                 try:
                     follower()
                 except Exception:  # noqa: BLE001 — as above: the next round retries

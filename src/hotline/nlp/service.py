@@ -217,8 +217,7 @@ class NlpService:
             for first in range(0, len(keys), STATUS_CHUNK):
                 statuses.update((number, status) for number, status in session.execute(select(
                     WorkOrder.number, WorkOrder.status).where(WorkOrder.number.in_(keys[first:first + STATUS_CHUNK]))))
-        open_now = {key for key, status in statuses.items() if status in OPEN_VALUES}
-        return [mine for group in groups if len(mine := [k for k in group if k in open_now]) >= min_size]
+        return _open_members(groups, {key for key, status in statuses.items() if status in OPEN_VALUES}, min_size)
 
     def incidents(self, at: datetime) -> list[list[str]]:
         """Open orders up to `at` grouped into incidents (two open orders or more): local bursts, district
@@ -231,11 +230,11 @@ class NlpService:
         """
         begin = datetime.combine((at - timedelta(days=self.rules.lookback_days)).date(), time.min)
         rows = read_orders(self._engine, begin, at + timedelta(seconds=1), INCIDENT_COLUMNS)
-        open_now = set(rows.loc[rows["status"].isin([s.value for s in OPEN_STATUSES]), "number"])
+        open_now = set(rows.loc[rows["status"].isin(OPEN_VALUES), "number"])
         orders = [OrderText(number, created.to_pydatetime(), content or "", *place)
                   for number, created, content, *place in rows.drop(columns="status").itertuples(index=False)]
         groups = cluster(orders, self.rules, self._history_before(begin.date()))
-        return [mine for group in groups if len(mine := [k for k in group if k in open_now]) >= 2]
+        return _open_members(groups, open_now, 2)
 
     def _history_before(self, first_day: date) -> CityHistory | None:
         """The kept history of the days before `first_day`, or None when the store has none yet."""
@@ -258,9 +257,14 @@ class NlpService:
         since = at - timedelta(hours=hours)
         query = select(WorkOrder.number, WorkOrder.created_at, WorkOrder.content, WorkOrder.district,
                        WorkOrder.street, WorkOrder.community, WorkOrder.category).where(
-            WorkOrder.status.in_([s.value for s in OPEN_STATUSES]), WorkOrder.created_at >= since,
+            WorkOrder.status.in_(sorted(OPEN_VALUES)), WorkOrder.created_at >= since,
             WorkOrder.created_at <= at)
         if street:
             query = query.where(WorkOrder.street == street)
         with self._sessions() as session:
             return [OrderText(*row) for row in session.execute(query.limit(20_000))]
+
+
+def _open_members(groups: list[list[str]], open_now: set[str], min_size: int) -> list[list[str]]:
+    """Each group's open orders, for the groups that keep `min_size` of them or more."""
+    return [mine for group in groups if len(mine := [k for k in group if k in open_now]) >= min_size]

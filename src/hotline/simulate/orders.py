@@ -6,10 +6,11 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from hotline.calendar.seasons import in_season
 from hotline.simulate import incidents as incidents_mod
 from hotline.simulate.profile import CHANNELS, REQUEST_TYPES, department_profiles, dispatch_catalogue, load_pack, sla_table
 from hotline.simulate.texts import Texts
-from hotline.simulate.timeaxis import DAY, TimeAxis, day_number, in_season, monthly_curve
+from hotline.simulate.timeaxis import DAY, TimeAxis, day_number, monthly_curve
 
 
 class Model:

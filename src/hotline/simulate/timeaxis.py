@@ -98,14 +98,3 @@ def monthly_curve(doy: np.ndarray, values: list[float] | None) -> np.ndarray:
     xs = np.concatenate([[mids[-1] - 365], mids, [mids[0] + 365]])
     ys = np.concatenate([[values[-1]], values, [values[0]]])
     return np.interp(doy, xs, ys)
-
-
-def in_season(days: list[date], season: dict | None) -> np.ndarray:
-    """Whether each day lies in a season given as {start: "MM-DD", end: "MM-DD"} (may wrap)."""
-    if not season:
-        return np.zeros(len(days), dtype=bool)
-    start, end = season["start"], season["end"]
-    md = np.array([d.strftime("%m-%d") for d in days])
-    if start <= end:
-        return (md >= start) & (md <= end)
-    return (md >= start) | (md <= end)
