@@ -34,7 +34,8 @@ def detect_all(inputs: ScanInputs, which: tuple[str, ...] = KINDS) -> list[dict]
                                 ("phrases", "count", "expected", "p_value", "orders", "districts", "samples")))
     hot_orders = inputs.hotspot_orders if inputs.hotspot_orders is not None else inputs.recent
     if "hotspot" in which and hot_orders is not None:
-        for row in hotspots.detect(hot_orders, start, end, kept=inputs.kept, recent_tallies=inputs.recent_tallies):
+        for row in hotspots.detect(hot_orders, start, end, kept=inputs.kept, recent_tallies=inputs.recent_tallies,
+                                   found=inputs.hotspot_findings):
             found.append(_shape("hotspot", row, f"{row['what']}|{row['key']}",
                                 ("what", "key", "count", "expected", "p_value", "orders", "samples")))
     if "backlog" in which and inputs.backlog is not None:

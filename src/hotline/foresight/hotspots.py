@@ -127,14 +127,15 @@ def findings(counted: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
 
 def detect(orders: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
            rules: HotspotRules = HotspotRules(), kept: pd.DataFrame | None = None,
-           recent_tallies: pd.DataFrame | None = None) -> list[dict]:
+           recent_tallies: pd.DataFrame | None = None, found: list | None = None) -> list[dict]:
     """Hot-spot and repeat-caller alerts judged at the end of each day in [start, end).
 
     `orders` (number, created_at, category, district, community, address, citizen_phone) from at
     least recent_from(start), or only those of the keys that fire; `kept`: "address" and "caller"
     tallies of the days before the orders' first day (or before `recent_tallies`' first day), back to
     history_from(start). Without `kept`, earlier orders are tallied here; `recent_tallies`, the
-    tallies of the orders (or of the days after `kept`) when already made.
+    tallies of the orders (or of the days after `kept`) when already made; `found`, their findings when
+    already judged (the scan judges them to know whose orders to read).
     """
     since = recent_from(start, rules)
     if kept is None:
@@ -142,11 +143,13 @@ def detect(orders: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
         kept = history.tallies(older, HOTSPOT_KINDS)
         orders = orders[orders["created_at"] >= since]
     orders = orders[orders["created_at"] < end]
-    recent = history.tallies(orders, HOTSPOT_KINDS) if recent_tallies is None else recent_tallies
-    counted = history.stacked([kept, recent[recent["kind"].isin(HOTSPOT_KINDS)]])
-    counted["day"] = pd.to_datetime(counted["day"])
+    if found is None:
+        recent = history.tallies(orders, HOTSPOT_KINDS) if recent_tallies is None else recent_tallies
+        counted = history.stacked([kept, recent[recent["kind"].isin(HOTSPOT_KINDS)]])
+        counted["day"] = pd.to_datetime(counted["day"])
+        found = findings(counted, start, end, rules)
     alerts = []
-    for what, key, at, count, expected, p in findings(counted, start, end, rules):
+    for what, key, at, count, expected, p in found:
         column = "address" if what == "address" else "citizen_phone"
         group = orders[(orders[column] == key) & (orders["created_at"] < at)
                        & (orders["created_at"] >= at - pd.Timedelta(days=rules.window_days))]

@@ -40,6 +40,7 @@ class ScanInputs:
     texts: pd.DataFrame | None = None  # rows with their texts from the wording window (emerging)
     runs: pd.DataFrame | None = None  # piece runs of the days before `texts`
     hotspot_orders: pd.DataFrame | None = None  # the last weeks' orders of the addresses and callers that fire
+    hotspot_findings: list | None = None  # hotspots.findings of the kept and recent tallies, judged once
     backlog: backlog.Flows | None = None  # orders opened and closed per department and day
 
 
@@ -88,7 +89,8 @@ def gather(engine, calendar, heating_season: dict | None, start: datetime, end: 
     if "hotspot" in which:
         # Orders are read only for the keys that fire: an alert names its last week's orders.
         counted = history.stacked([inputs.kept, inputs.recent_tallies])
-        found = hotspots.findings(counted, start, end)
+        counted["day"] = pd.to_datetime(counted["day"])  # as hotspots.detect judges them
+        found = inputs.hotspot_findings = hotspots.findings(counted, start, end)
         keys = {what: sorted({f[1] for f in found if f[0] == what}) for what in hotspots.HOTSPOT_KINDS}
         inputs.hotspot_orders = read_orders_about(engine, hotspots.recent_from(start), end, HOTSPOT_COLUMNS,
                                                   keys["address"], keys["caller"])
