@@ -47,7 +47,7 @@ def cell_key(frame: pd.DataFrame) -> np.ndarray:
 def tallies(orders: pd.DataFrame, kinds: tuple[str, ...] = KINDS) -> pd.DataFrame:
     """Tallies of these kinds of the orders (TALLIED_COLUMNS)."""
     if orders.empty:
-        return pd.DataFrame({c: [] for c in TALLY_COLUMNS})
+        return empty_tallies()
     day = orders["created_at"].dt.normalize()
     parts = []
     known = orders["category"].notna() if {"category", "hour"} & set(kinds) else None
@@ -71,9 +71,12 @@ def tallies(orders: pd.DataFrame, kinds: tuple[str, ...] = KINDS) -> pd.DataFram
 def stacked(parts: list[pd.DataFrame]) -> pd.DataFrame:
     """Tallies one after another; empty parts are left out (pandas warns about their dtypes)."""
     full = [p for p in parts if len(p)]
-    if not full:
-        return pd.DataFrame({c: [] for c in TALLY_COLUMNS}).astype({"day": "datetime64[ns]", "count": "int64"})
-    return pd.concat(full, ignore_index=True)
+    return pd.concat(full, ignore_index=True) if full else empty_tallies()
+
+
+def empty_tallies() -> pd.DataFrame:
+    """No tallies, with the columns and types of some."""
+    return pd.DataFrame({c: [] for c in TALLY_COLUMNS}).astype({"day": "datetime64[ns]", "count": "int64"})
 
 
 def _count(kind: str, day: pd.Series, key: pd.Series) -> pd.DataFrame:

@@ -145,7 +145,7 @@ class Ledger:
             for i in range(0, len(keys), _CHUNK):
                 parts.append(pd.read_sql(sql, conn, params={"kind": kind, "keys": keys[i:i + _CHUNK],
                                                             "first": first_day, "upto": upto_day}))
-        return _dated(pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(history.TALLY_COLUMNS)))
+        return _dated(pd.concat(parts, ignore_index=True) if parts else history.empty_tallies())
 
     def sums(self, kind: str, spans: list[tuple[date, date]], pairs_at_least: int) -> pd.DataFrame:
         """Per key of one kind, its counts summed over each span [from, upto) of days: key, then one column
