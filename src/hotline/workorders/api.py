@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Response
 
+from hotline.errors import InvalidInput
 from hotline.web.deps import CurrentActor, PlatformDep
 from hotline.web.filter_query import parse_filter, query_parameters
 from hotline.workorders.filters import OrderFilter
@@ -59,6 +60,24 @@ def get_events(platform: PlatformDep, actor: CurrentActor, number: str) -> dict:
     zone = ZoneInfo(platform.settings.timezone)
     events = platform.orders.events(actor, number)
     return {"total": len(events), "items": [event_out(e, zone) for e in events]}
+
+
+MAX_BATCH_ORDERS = 500
+
+
+@router.post("/batch/{action}")
+def act_on_orders(platform: PlatformDep, actor: CurrentActor, action: str, body: JsonBody) -> dict:
+    """One action on several orders together, e.g. an incident's orders dispatched to one department or
+    closed with one reply: {"numbers": [...], and the action's own fields}. All or none: if the rules
+    refuse any order, none changes and the error names it (`field` "numbers[i]"). Returns {"total", "items"}."""
+    numbers = body.get("numbers")
+    if not isinstance(numbers, list) or not numbers or not all(isinstance(n, str) for n in numbers):
+        raise InvalidInput("'numbers' must be a non-empty list of order numbers", field="numbers")
+    if len(numbers) > MAX_BATCH_ORDERS:
+        raise InvalidInput(f"'numbers' names more than {MAX_BATCH_ORDERS} orders", field="numbers")
+    params = {k: v for k, v in body.items() if k != "numbers"}
+    orders = platform.orders.act_on_many(actor, numbers, action, params)
+    return {"total": len(orders), "items": [_out(platform, actor, o) for o in orders]}
 
 
 @router.post("/{number}/{action}")

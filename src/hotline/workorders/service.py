@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from hotline.clock import Clock
 from hotline.db import unit_of_work
-from hotline.errors import Conflict, InvalidInput, NotFound
+from hotline.errors import Conflict, DomainError, InvalidInput, NotFound
 from hotline.knowledge import service as knowledge
 from hotline.reference.lookup import ReferenceCache, Snapshot
 from hotline.users.actor import Actor
@@ -100,53 +100,81 @@ class OrderService:
     def act(self, actor: Actor, number: str, action: str, params: dict[str, Any],
             at: datetime | None = None) -> WorkOrder:
         """Take one lifecycle action on an order; refused actions leave the order untouched."""
-        try:
-            action = Action(action)
-        except ValueError:
-            raise NotFound(f"there is no action {action!r}", field="action") from None
-        if action == Action.REGISTER:
-            raise NotFound("register is done by creating an order", field="action")
-        actor.require(action)
+        return self.act_on_many(actor, [number], action, params, at, name_each=False)[0]
+
+    def act_on_many(self, actor: Actor, numbers: list[str], action: str, params: dict[str, Any],
+                    at: datetime | None = None, *, name_each: bool = True) -> list[WorkOrder]:
+        """Take one action on several orders together (an incident dispatched or closed as one): all in
+        one transaction, each order through the same lifecycle rules as alone; if the rules refuse any
+        order, none is changed and the error names that order."""
+        action = self._allowed(actor, action)
+        if len(set(numbers)) != len(numbers):
+            raise InvalidInput("'numbers' names an order more than once", field="numbers")
         snap = self._reference.get()
         self._check_references(snap, action, params)
         article_id = _article_id(params) if action == Action.CLOSE else None
         at = at or self._clock()
+        orders = []
         try:
             with unit_of_work(self._sessions) as session:
-                order = self._visible(session, actor, number, lock=True)
-                if action == Action.MERGE:
-                    self._check_master(session, actor, order, params)
-                if article_id is not None:
-                    answer = knowledge.usable_article(session, article_id, at.date()).body
-                    params = params if params.get("reply") else params | {"reply": answer}  # the article's answer
-                before = state_of(order)
-                rule = select_rule(snap.sla_rules, order.category, order.category_l1, order.urgency, order.request_type)
-                after = transition(before, action, params, at, SlaDeadlines(rule, snap.calendar),
-                                   department=actor.department_scope)
-                diff = changed_fields(before, after)
-                for name, (_, new) in diff.items():
-                    setattr(order, name, new)
-                order.updated_at = at
-                if "co_departments" in diff:
-                    repository.set_co_departments(session, order.id, after.co_departments)
-                changes = {name: _jsonable(new) for name, (_, new) in diff.items()}
-                changes |= {k: params[k] for k in EVENT_NOTES if isinstance(params.get(k), str)}
-                if action == Action.OPINION:  # whose opinion it is: the event's department is the lead's
-                    changes["co_department"] = actor.department_scope
-                if article_id is not None:
-                    changes["article_id"] = article_id
-                repository.add_event(session, OrderEvent(
-                    order_id=order.id, at=at, actor=actor.username, actor_role=actor.role, action=action,
-                    from_status=before.status, to_status=after.status, department=order.department,
-                    changes=changes,
-                ))
-                if article_id is not None:  # so that the knowledge analytics count the closure with an article
-                    knowledge.add_use(session, username=actor.username, article_id=article_id, order_id=order.id, at=at)
+                for index, number in enumerate(numbers):
+                    try:
+                        order = self._visible(session, actor, number, lock=True)
+                        self._apply(session, snap, actor, order, action, params, article_id, at)
+                    except DomainError as error:
+                        if not name_each:
+                            raise
+                        raise type(error)(f"order {number}: {error.message}", field=f"numbers[{index}]",
+                                          rule=error.rule) from None
+                    orders.append(order)
         except StaleDataError:
-            raise Conflict("the order was changed by someone else meanwhile; reload and try again",
+            raise Conflict("an order was changed by someone else meanwhile; reload and try again",
                            rule="concurrent_change") from None
-        self._announce(order, action)
-        return order
+        for order in orders:
+            self._announce(order, action)
+        return orders
+
+    @staticmethod
+    def _allowed(actor: Actor, name: str) -> Action:
+        try:
+            action = Action(name)
+        except ValueError:
+            raise NotFound(f"there is no action {name!r}", field="action") from None
+        if action == Action.REGISTER:
+            raise NotFound("register is done by creating an order", field="action")
+        actor.require(action)
+        return action
+
+    def _apply(self, session: Session, snap: Snapshot, actor: Actor, order: WorkOrder, action: Action,
+               params: dict[str, Any], article_id: int | None, at: datetime) -> None:
+        if action == Action.MERGE:
+            self._check_master(session, actor, order, params)
+        if article_id is not None:
+            answer = knowledge.usable_article(session, article_id, at.date()).body
+            params = params if params.get("reply") else params | {"reply": answer}  # the article's answer
+        before = state_of(order)
+        rule = select_rule(snap.sla_rules, order.category, order.category_l1, order.urgency, order.request_type)
+        after = transition(before, action, params, at, SlaDeadlines(rule, snap.calendar),
+                           department=actor.department_scope)
+        diff = changed_fields(before, after)
+        for name, (_, new) in diff.items():
+            setattr(order, name, new)
+        order.updated_at = at
+        if "co_departments" in diff:
+            repository.set_co_departments(session, order.id, after.co_departments)
+        changes = {name: _jsonable(new) for name, (_, new) in diff.items()}
+        changes |= {k: params[k] for k in EVENT_NOTES if isinstance(params.get(k), str)}
+        if action == Action.OPINION:  # whose opinion it is: the event's department is the lead's
+            changes["co_department"] = actor.department_scope
+        if article_id is not None:
+            changes["article_id"] = article_id
+        repository.add_event(session, OrderEvent(
+            order_id=order.id, at=at, actor=actor.username, actor_role=actor.role, action=action,
+            from_status=before.status, to_status=after.status, department=order.department,
+            changes=changes,
+        ))
+        if article_id is not None:  # so that the knowledge analytics count the closure with an article
+            knowledge.add_use(session, username=actor.username, article_id=article_id, order_id=order.id, at=at)
 
     def _announce(self, order: WorkOrder, action: Action) -> None:
         # After the commit, so that screens never show a change that was rolled back; no personal data.

@@ -1,9 +1,11 @@
-// The dispatcher's console: new and returned orders (with suggested departments), extension requests.
+// The dispatcher's console: new and returned orders (with suggested departments), extension requests,
+// and incidents (groups of similar open orders) to dispatch or close together.
 
 import { allOrders, optional } from "../core/api.js";
 import { t } from "../core/i18n.js";
 import { workConsole } from "../core/console.js";
 import { el } from "../core/ui.js";
+import { incidentsPanel } from "./dispatch-incidents.js";
 
 const oldestFirst = (orders) => orders.sort((a, b) => a.created_at.localeCompare(b.created_at));
 
@@ -32,4 +34,4 @@ workConsole("m_dispatch", [
   { key: "new", title: t("new_orders"), load: async () => oldestFirst(await allOrders({ status: "registered" }, 1000)) },
   { key: "returned", title: t("returned_orders"), load: async () => oldestFirst(await allOrders({ status: "returned" }, 1000)), note: (o) => `${t("return_reason")}：${o.return_reason}` },
   { key: "extensions", title: t("extension_requests"), load: async () => (await allOrders({ status: "in_progress" }, 1000)).filter((o) => o.extension_pending_days != null), note: (o) => `${o.extension_pending_days}天 · ${o.extension_reason}` },
-], { extra: suggestion });
+], { extra: suggestion, side: incidentsPanel });
