@@ -26,3 +26,16 @@ def test_each_piece_names_the_text_it_came_from():
     owners, codes = pieces.cut(TEXTS)
     for owner, code in zip(owners, codes):
         assert pieces.decode(code) in TEXTS[owner]
+
+
+def test_cut_finds_exactly_the_four_character_runs_of_cjk_text():
+    texts = [*TEXTS, "表情😀符号不断开😀共享单车", "生僻字𠀀在这里不算中日韩统一表意", "末尾四字"]
+    texts += [f"第{i}号楼供暖不热{'停水' * (i % 3)}" for i in range(9000)]  # more texts than one chunk
+    expected = sorted({(code, i) for i, t in enumerate(texts) for code in _by_hand(t or "")})
+    owners, codes = pieces.cut(texts)
+    assert list(zip(codes.tolist(), owners.tolist())) == expected
+
+
+def _by_hand(text: str) -> set[int]:
+    cjk = lambda c: 0x4E00 <= ord(c) <= 0x9FFF  # noqa: E731
+    return {pieces.encode(text[i:i + 4]) for i in range(len(text) - 3) if all(cjk(c) for c in text[i:i + 4])}

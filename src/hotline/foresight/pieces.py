@@ -18,6 +18,9 @@ _MASK = (1 << _BITS) - 1
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: spreads nearby codes over the table
 
 
+CHUNK_TEXTS = 4096  # texts cut at a time: a chunk's arrays stay in the processor's cache
+
+
 def cut(texts: Sequence[str], drop: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(text index, piece code) for every distinct piece of every text, sorted by code then text.
 
@@ -25,24 +28,11 @@ def cut(texts: Sequence[str], drop: np.ndarray | None = None) -> tuple[np.ndarra
     """
     if len(texts) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    # One long UTF-32 array; NUL separates the texts (and is not CJK, so no piece spans two texts).
-    chars = np.frombuffer("\0".join(t or "" for t in texts).encode("utf-32-le"), dtype=np.uint32)
-    separators = np.flatnonzero(chars == 0)
-    if len(separators) != len(texts) - 1:  # a NUL inside a text would shift every later text
-        return cut([(t or "").replace("\0", " ") for t in texts], drop)
-    cjk = (chars >= _FIRST) & (chars <= _LAST)
-    code = (chars.astype(np.int64) - _FIRST) & _MASK
-    n = len(chars) - GRAM + 1
-    if n <= 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    whole = cjk[:n] & cjk[1:n + 1] & cjk[2:n + 2] & cjk[3:n + 3]
-    at = np.flatnonzero(whole)
-    pieces = (code[at] << 3 * _BITS) | (code[at + 1] << 2 * _BITS) | (code[at + 2] << _BITS) | code[at + 3]
-    if drop is not None and len(drop):
-        kept = ~_members(pieces, drop)
-        pieces, at = pieces[kept], at[kept]
-    owners = np.searchsorted(separators, at)  # the text a piece starts in: separators before it
-    # Stable: within one piece the texts stay in their (ascending) order.
+    known = _Members(drop) if drop is not None and len(drop) else None
+    parts = [_cut_chunk(texts[first:first + CHUNK_TEXTS], first, known) for first in range(0, len(texts), CHUNK_TEXTS)]
+    owners = np.concatenate([p[0] for p in parts])
+    pieces = np.concatenate([p[1] for p in parts])
+    # Stable: the chunks come in text order, so within one piece the texts stay in their (ascending) order.
     order = np.argsort(pieces, kind="stable")
     pieces, owners = pieces[order], owners[order]
     # A text that repeats a piece holds it once.
@@ -51,23 +41,75 @@ def cut(texts: Sequence[str], drop: np.ndarray | None = None) -> tuple[np.ndarra
     return owners[keep], pieces[keep]
 
 
-def _members(pieces: np.ndarray, drop: np.ndarray) -> np.ndarray:
-    """Whether each piece is in `drop` (sorted codes), by a hash table and a binary search only where it is unsure.
+def _cut_chunk(texts: Sequence[str], first: int, known: _Members | None) -> tuple[np.ndarray, np.ndarray]:
+    """(text index, piece code) of every piece of some texts not `known`, in text order; texts numbered from `first`."""
+    # One long UTF-16 array (half UTF-32's bytes; a character beyond it becomes two units, neither CJK);
+    # NUL separates the texts (and is not CJK, so no piece spans two texts).
+    chars = np.frombuffer("\0".join(t or "" for t in texts).encode("utf-16-le"), dtype=np.uint16)
+    separators = np.flatnonzero(chars == 0)
+    if len(separators) != len(texts) - 1:  # a NUL inside a text would shift every later text
+        return _cut_chunk([(t or "").replace("\0", " ") for t in texts], first, known)
+    n = len(chars) - GRAM + 1
+    if n <= 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    # Offsets into the CJK block: any other character wraps around to a large number.
+    offset = chars - np.uint16(_FIRST)
+    cjk = offset <= np.uint16(_LAST - _FIRST)
+    at = np.flatnonzero(cjk[:n] & cjk[1:n + 1] & cjk[2:n + 2] & cjk[3:n + 3])
+    # Two characters fit in 30 bits, so a piece is two such pairs.
+    pair = (offset[:-1].astype(np.uint32) << np.uint32(_BITS)) | offset[1:]
+    pieces = (pair[at].astype(np.int64) << 2 * _BITS) | pair[at + 2]
+    if known is not None:
+        kept = ~known.held(pieces)
+        pieces, at = pieces[kept], at[kept]
+    return np.searchsorted(separators, at) + first, pieces  # the text a piece starts in: separators before it
 
-    Most pieces of a month of requests are common ones: one look-up each instead of a search.
+
+class _Members:
+    """Whether pieces are in `drop` (sorted codes), by a hash table with linear probing.
+
+    Most pieces of a month of requests are common ones: about one look-up each instead of a search.
     """
-    bits = max(10, int(len(drop) * 8).bit_length())
-    slot_of = lambda codes: ((codes.astype(np.uint64) * _GOLDEN) >> np.uint64(64 - bits)).astype(np.int64)  # noqa: E731
-    slots = slot_of(drop)
-    table = np.full(1 << bits, -1, np.int64)  # codes are non-negative: -1 is an empty slot
-    table[slots] = drop
-    shared, counts = np.unique(slots, return_counts=True)
-    table[shared[counts > 1]] = -2  # several codes in one slot: search those
-    held = table[slot_of(pieces)]
-    found = held == pieces
-    unsure = np.flatnonzero(held == -2)
-    found[unsure] = drop[np.minimum(np.searchsorted(drop, pieces[unsure]), len(drop) - 1)] == pieces[unsure]
-    return found
+
+    def __init__(self, drop: np.ndarray) -> None:
+        drop = np.ascontiguousarray(drop, dtype=np.int64)
+        bits = max(10, int(len(drop) * 8).bit_length())  # at most one slot in eight taken
+        self._shift, self._mask = np.uint64(64 - bits), (1 << bits) - 1
+        self._table = np.full(1 << bits, -1, np.int64)  # codes are non-negative: -1 is an empty slot
+        slots = self._slot_of(drop)
+        waiting = np.arange(len(drop))
+        while len(waiting):
+            # Each empty slot takes the first code that wants it; the others try the next slot.
+            wanted = slots[waiting]
+            free = np.flatnonzero(self._table[wanted] == -1)
+            taken, first = np.unique(wanted[free], return_index=True)
+            self._table[taken] = drop[waiting[free[first]]]
+            placed = np.zeros(len(waiting), bool)
+            placed[free[first]] = True
+            waiting = waiting[~placed]
+            slots[waiting] = (slots[waiting] + 1) & self._mask
+
+    def _slot_of(self, codes: np.ndarray) -> np.ndarray:
+        """Fibonacci hashing: the top bits of code × golden ratio."""
+        slots = np.ascontiguousarray(codes, dtype=np.int64).view(np.uint64) * _GOLDEN  # non-negative: the same bits
+        slots >>= self._shift
+        return slots.view(np.int64)
+
+    def held(self, pieces: np.ndarray) -> np.ndarray:
+        """Whether each piece is one of the codes."""
+        slots = self._slot_of(pieces)
+        held = self._table[slots]
+        found = held == pieces
+        # A slot holding another code: the piece may sit further on, up to the next empty slot.
+        probing = np.flatnonzero(~found & (held != -1))
+        while len(probing):
+            slots_on = (slots[probing] + 1) & self._mask
+            slots[probing] = slots_on
+            held = self._table[slots_on]
+            hit = held == pieces[probing]
+            found[probing[hit]] = True
+            probing = probing[~hit & (held != -1)]
+        return found
 
 
 def encode(piece: str) -> int:
