@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from hotline.foresight import backlog, hotspots
@@ -49,3 +50,46 @@ def test_a_store_with_nothing_closed_yet_has_flows_and_no_backlog():
     assert flows.closed.empty and int(flows.opened["count"].sum()) == 2
     assert backlog.detect(frame, pd.Timestamp("2023-03-01"), pd.Timestamp("2023-03-05")) == []
     assert backlog.detect(frame.iloc[0:0], pd.Timestamp("2023-03-01"), pd.Timestamp("2023-03-05")) == []
+
+
+def _random_tallies(seed: int, first: str, days: int) -> pd.DataFrame:
+    """Day tallies of many quiet keys, some busy ones and a few that suddenly call, as the ledger keeps them."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for k in range(300):
+        rate = rng.choice([0.02, 0.1, 0.5, 2.0])
+        for d, n in enumerate(rng.poisson(rate, days)):
+            if n:
+                rows.append((pd.Timestamp(first) + pd.Timedelta(days=d), f"k{k}", int(n)))
+    for k in range(5):  # a sudden week late in the span
+        for d in range(days - 20, days - 14):
+            rows.append((pd.Timestamp(first) + pd.Timedelta(days=d), f"k{k}", 3))
+    frame = pd.DataFrame(rows, columns=["day", "key", "count"]).groupby(["day", "key"], as_index=False)["count"].sum()
+    return frame.assign(kind="address")
+
+
+def test_busiest_week_of_each_key_is_its_largest_judged_week():
+    start, end = pd.Timestamp("2023-05-01"), pd.Timestamp("2023-05-20")
+    counted = _random_tallies(1, "2023-04-01", 60)
+    most = hotspots.busiest_weeks(counted, start, end, 5)
+    for key, group in counted.groupby("key"):
+        daily = group.set_index("day")["count"].reindex(pd.date_range("2023-04-01", periods=60), fill_value=0)
+        weeks = [daily[d - pd.Timedelta(days=6):d].sum() for d in pd.date_range(start, end - pd.Timedelta(days=1))]
+        if sum(daily[start - pd.Timedelta(days=6):end - pd.Timedelta(days=1)]) >= 5:
+            assert most[key] == max(weeks)
+        else:
+            assert key not in most.index
+
+
+def test_every_key_that_fires_could_fire_by_its_busiest_week_and_the_past_of_every_judged_day():
+    start, end = pd.Timestamp("2023-07-01"), pd.Timestamp("2023-07-31")
+    counted = _random_tallies(2, "2023-03-01", 152)
+    fired = {f[1] for f in hotspots.findings(counted, start, end)}
+    most = hotspots.busiest_weeks(counted, start, end, 5)
+    past_from, past_upto = hotspots.past_of_every_judged_day(start, end)
+    past = counted[(counted["day"] >= past_from) & (counted["day"] < past_upto)].groupby("key")["count"].sum()
+    could = most.index[hotspots.could_fire("address", past.reindex(most.index, fill_value=0).to_numpy(), most.to_numpy())]
+    assert fired and fired <= set(could)
+    assert len(could) < len(most) / 2  # the bound is worth having: most busy keys are ruled out
+    judged_again = {f[1] for f in hotspots.findings(counted[counted["key"].isin(could)], start, end)}
+    assert judged_again == fired

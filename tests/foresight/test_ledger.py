@@ -81,3 +81,17 @@ def test_a_batch_that_does_not_continue_the_kept_days_is_refused(simulated_store
     assert ledger.span() == (FIRST, date(2023, 10, 12))
     assert ledger._write(date(2023, 10, 13), date(2023, 10, 14), counted, empty, empty)
     assert ledger.span() == (FIRST, date(2023, 10, 13))
+
+
+@pytest.mark.parametrize("many_keys", [2_000, 1])
+def test_totals_sum_the_kept_days_of_the_keys_asked_for(simulated_store, monkeypatch, many_keys):
+    # Two ways to the same sums: lookups of a few keys, or one pass over the kind when many are asked.
+    monkeypatch.setattr("hotline.foresight.ledger.MANY_KEYS", many_keys)
+    ledger = Ledger(simulated_store)
+    ledger.catch_up(FIRST)
+    kept = ledger.tallies(("address",), date(2023, 10, 12), date(2023, 10, 17))
+    expected = kept.groupby("key")["count"].sum()
+    asked = sorted(expected.index)[::3] + ["无此地址"]
+    totals = ledger.totals("address", asked, date(2023, 10, 12), date(2023, 10, 17))
+    assert len(asked) > 10 and totals.sort_index().to_dict() == expected[asked[:-1]].sort_index().to_dict()
+    assert ledger.totals("address", asked, date(2023, 10, 17), date(2023, 10, 17)).empty

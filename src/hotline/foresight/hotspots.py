@@ -81,27 +81,46 @@ def history_from(start: pd.Timestamp, rules: HotspotRules = HotspotRules()) -> p
     return start.normalize() - pd.Timedelta(days=rules.history_days + rules.window_days)
 
 
-def bound_spans(start: pd.Timestamp, end: pd.Timestamp,
-                rules: HotspotRules = HotspotRules()) -> tuple[tuple[pd.Timestamp, pd.Timestamp], list]:
-    """Days whose sums per key bound what a scan of [start, end) can find (see may_fire): the days
-    inside every judged day's past, and weeks one after another covering every judged week."""
+def past_of_every_judged_day(start: pd.Timestamp, end: pd.Timestamp,
+                             rules: HotspotRules = HotspotRules()) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Days [from, upto) inside the past of every day judged in a scan of [start, end) (see could_fire)."""
     first, last = start.normalize(), end.normalize() - pd.Timedelta(days=1)  # the judged days
     window, past = pd.Timedelta(days=rules.window_days), pd.Timedelta(days=rules.history_days)
-    always_past = (last - past - window + pd.Timedelta(days=1), first - window + pd.Timedelta(days=1))
-    weeks_from = first - window + pd.Timedelta(days=1)
-    weeks = [(weeks_from + i * window, weeks_from + (i + 1) * window)
-             for i in range(-(-((last - weeks_from).days + 1) // rules.window_days))]
-    return always_past, weeks
+    return last - past - window + pd.Timedelta(days=1), first - window + pd.Timedelta(days=1)
 
 
-def may_fire(kind: str, always_past: np.ndarray, weeks: np.ndarray, rules: HotspotRules = HotspotRules()) -> np.ndarray:
-    """Whether a key could fire at all, from its count over the days inside every past (always_past)
-    and over consecutive weeks (weeks: keys × weeks).
+def busiest_weeks(counted: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, minimum: int,
+                  rules: HotspotRules = HotspotRules()) -> pd.Series:
+    """Each key's largest count over a week judged in [start, end), indexed by key; only keys whose
+    count over all those weeks' days reaches `minimum` (no other can have such a week).
 
-    A judged week lies within two consecutive weeks, and its expectation is at least what the days
-    inside every past give: if even that bound is unremarkable, no judged week can be.
+    `counted`: tallies (day, key, count) of one kind, at least of the judged weeks' days.
     """
-    most = (weeks[:, :-1] + weeks[:, 1:]).max(axis=1) if weeks.shape[1] > 1 else weeks.max(axis=1, initial=0)
+    first = start.normalize() - pd.Timedelta(days=rules.window_days - 1)
+    n_days = (end.normalize() - first).days
+    day = ((pd.to_datetime(counted["day"]) - first) // pd.Timedelta(days=1)).to_numpy()
+    inside = (day >= 0) & (day < n_days)
+    codes, keys = pd.factorize(counted["key"].to_numpy()[inside])
+    day, count = day[inside], counted["count"].to_numpy(np.int64)[inside]
+    # Most keys (a big city's phones) fall short over the whole span: only the rest get a row of days.
+    busy = np.bincount(codes, weights=count, minlength=len(keys)) >= minimum
+    row = np.cumsum(busy) - 1
+    chosen = busy[codes]
+    counts = np.zeros((int(busy.sum()), n_days + 1), np.int64)
+    np.add.at(counts, (row[codes[chosen]], day[chosen] + 1), count[chosen])
+    cum = np.cumsum(counts, axis=1)
+    weeks = cum[:, rules.window_days:] - cum[:, :-rules.window_days]  # the week ending on each judged day
+    most = weeks.max(axis=1, initial=0)
+    return pd.Series(most, index=pd.Index(keys[busy], dtype=object), dtype=np.int64)
+
+
+def could_fire(kind: str, always_past: np.ndarray, most: np.ndarray, rules: HotspotRules = HotspotRules()) -> np.ndarray:
+    """Whether a key could fire at all, from its count over the days inside every judged day's past
+    (always_past, or less) and its largest judged week (most, or more).
+
+    Every judged week's expectation is at least what always_past gives, and the tail is smaller the
+    larger the week: if even this pair is unremarkable, no judged week can be.
+    """
     least = np.maximum(always_past / rules.history_days, rules.floor_per_day) * rules.window_days
     return (most >= rules.minimum(kind)) & (stats.poisson.sf(most - 1, least) < rules.alpha)
 

@@ -147,22 +147,23 @@ class Ledger:
                                                             "first": first_day, "upto": upto_day}))
         return _dated(pd.concat(parts, ignore_index=True) if parts else history.empty_tallies())
 
-    def sums(self, kind: str, spans: list[tuple[date, date]], pairs_at_least: int) -> pd.DataFrame:
-        """Per key of one kind, its counts summed over each span [from, upto) of days: key, then one column
-        per span; only keys whose counts over two consecutive spans after the first come to
-        pairs_at_least or more (the store drops the rest: most keys, on a big city's callers)."""
-        sums = [f"sum(CASE WHEN day >= '{lo.isoformat()}' AND day < '{hi.isoformat()}' THEN count ELSE 0 END)"
-                for lo, hi in spans]
-        pairs = [f"{a} + {b} >= {int(pairs_at_least)}" for a, b in zip(sums[1:-1], sums[2:])] or \
-                [f"{sums[-1]} >= {int(pairs_at_least)}"]
-        kept = [(lo, hi) for lo, hi in spans if lo < hi]
-        if not kept:
-            return pd.DataFrame({"key": pd.Series(dtype=object)} | {f"s{i}": pd.Series(dtype="int64") for i in range(len(spans))})
-        first, upto = min(lo for lo, _ in kept), max(hi for _, hi in kept)
-        frame = fetch(self.engine, f"SELECT key, {', '.join(f'{p} AS s{i}' for i, p in enumerate(sums))} "
-                                   f"FROM foresight_tallies WHERE kind = '{kind}' AND day >= '{first.isoformat()}' "
-                                   f"AND day < '{upto.isoformat()}' GROUP BY key HAVING {' OR '.join(pairs)}")
-        return frame.astype({f"s{i}": "int64" for i in range(len(spans))})
+    def totals(self, kind: str, keys: list[str], first_day: date, upto_day: date) -> pd.Series:
+        """Per key of one kind among `keys`, its counts summed over days [first_day, upto_day), indexed by
+        key; a key with no tally there is left out."""
+        if first_day >= upto_day or not keys:
+            return pd.Series([], index=pd.Index([], dtype=object), dtype="int64")
+        if len(keys) > MANY_KEYS:  # one pass over the kind's days beats thousands of lookups
+            frame = fetch(self.engine, f"SELECT key, sum(count) AS count FROM foresight_tallies WHERE kind = '{kind}' "
+                                       f"AND day >= '{first_day.isoformat()}' AND day < '{upto_day.isoformat()}' GROUP BY key")
+            frame = frame[frame["key"].isin(keys)]
+        else:
+            sql = text("SELECT key, sum(count) AS count FROM foresight_tallies WHERE kind = :kind AND key IN :keys "
+                       "AND day >= :first AND day < :upto GROUP BY key").bindparams(bindparam("keys", expanding=True))
+            with self.engine.connect() as conn:
+                frame = pd.concat([pd.read_sql(sql, conn, params={"kind": kind, "keys": keys[i:i + _CHUNK],
+                                                                  "first": first_day, "upto": upto_day})
+                                   for i in range(0, len(keys), _CHUNK)], ignore_index=True)
+        return pd.Series(frame["count"].to_numpy(np.int64), index=pd.Index(frame["key"], dtype=object))
 
     def piece_runs(self) -> pd.DataFrame:
         """Every piece run: piece, first_day, last_day."""

@@ -75,7 +75,10 @@ def gather(engine, calendar, heating_season: dict | None, start: datetime, end: 
     inputs = ScanInputs(start, end, day_kinds([d.date() for d in days], calendar), season_flags(days, heating_season))
     rows_from, columns = _rows_wanted(start, tallied_upto, which)
     if columns:
-        rows = read_orders(engine, rows_from, end, columns)
+        # A hot-spot scan tallies a week more than the others read one by one: read once, handed on cut.
+        weeks_from = min(rows_from, hotspots.recent_from(start)) if "hotspot" in which else rows_from
+        read = read_orders(engine, weeks_from, end, columns)
+        rows = read[read["created_at"] >= rows_from].reset_index(drop=True) if weeks_from < rows_from else read
         if "surge" in which:
             inputs.recent = rows
         if "emerging" in which:
@@ -85,7 +88,9 @@ def gather(engine, calendar, heating_season: dict | None, start: datetime, end: 
             tail = rows[rows["created_at"] >= tallied_upto]
             kinds = (surges.SURGE_KINDS if "surge" in which else ()) + (hotspots.HOTSPOT_KINDS if "hotspot" in which else ())
             later = history.tallies(tail, kinds)
-            inputs.kept, inputs.recent_tallies = _kept(ledger, later, which, firsts, start, end, tallied_upto.date())
+            weeks = history.tallies(read[read["created_at"] >= hotspots.recent_from(start)], hotspots.HOTSPOT_KINDS) \
+                if "hotspot" in which else None
+            inputs.kept, inputs.recent_tallies = _kept(ledger, later, weeks, which, firsts, start, end, tallied_upto.date())
     if "hotspot" in which:
         # Orders are read only for the keys that fire: an alert names its last week's orders.
         counted = history.stacked([inputs.kept, inputs.recent_tallies])
@@ -114,11 +119,11 @@ def _rows_wanted(start: pd.Timestamp, tallied_upto: pd.Timestamp, which: tuple[s
     return min(froms, default=start), tuple(dict.fromkeys(columns))
 
 
-def _kept(ledger: Ledger, later: pd.DataFrame, which: tuple[str, ...], firsts: dict, start: pd.Timestamp,
-          end: pd.Timestamp, upto: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _kept(ledger: Ledger, later: pd.DataFrame, at_most: pd.DataFrame | None, which: tuple[str, ...], firsts: dict,
+          start: pd.Timestamp, end: pd.Timestamp, upto: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Tallies of the kept days before `upto`, and `later` (those of the days after), as the detectors read
     them: the surge's, and those of the addresses and callers that may fire (no other can, so the rest
-    of their tallies is left out)."""
+    of their tallies is left out); `at_most`, see _may_fire."""
     parts = []
     if "surge" in which:
         daily = [k for k in surges.SURGE_KINDS if k != "cell"]
@@ -127,31 +132,25 @@ def _kept(ledger: Ledger, later: pd.DataFrame, which: tuple[str, ...], firsts: d
         parts.append(ledger.tallies_summed("cell", firsts["surge"].date(), upto, spans))
     if "hotspot" in which:
         for kind in hotspots.HOTSPOT_KINDS:
-            mine = later["kind"] == kind
-            keys = _may_fire(ledger, kind, later[mine], start, end, upto)
+            keys = _may_fire(ledger, kind, at_most[at_most["kind"] == kind], start, end, upto)
             parts.append(ledger.tallies_of(kind, keys, firsts["hotspot"].date(), upto))
-            later = later[~mine | later["key"].isin(keys)]
+            later = later[(later["kind"] != kind) | later["key"].isin(keys)]
     return history.stacked(parts), later
 
 
-def _may_fire(ledger: Ledger, kind: str, later: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
+def _may_fire(ledger: Ledger, kind: str, at_most: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
               upto: date) -> list[str]:
-    """Addresses or callers that could fire in [start, end) (hotspots.may_fire): only their history is read.
+    """Addresses or callers that could fire in [start, end) (hotspots.could_fire): only their history is read.
 
-    The store sums each key's kept days; `later` holds the tallies of the days after `upto`.
+    `at_most`: tallies of the store's orders over the judged weeks' days, none below the scan's own (the
+    kept ones, or those of the days after): an order keeps its day, address and phone and is never
+    deleted, so the ledger can only lack orders registered after their day was kept.
     """
     rules = hotspots.HotspotRules()
-    always_past, weeks = hotspots.bound_spans(start, end, rules)
-    if kind == "caller":  # most phones call once: summing their past costs a group per phone, for little
-        always_past = (weeks[0][0], weeks[0][0])
-    spans = [(lo.date(), min(hi.date(), upto)) for lo, hi in [always_past, *weeks]]
-    # Later days outside the weeks are never judged; leaving them out of the past only lowers the bound.
-    day = pd.to_datetime(later["day"])
-    later = later[(day >= weeks[0][0]) & (day < weeks[-1][1])] if weeks else later.iloc[:0]
-    most_later = int(later.groupby("key")["count"].sum().max()) if len(later) else 0
-    kept = ledger.sums(kind, spans, max(rules.minimum(kind) - most_later, 1)).set_index("key")
-    keys = kept.index.union(later["key"].unique())
-    sums = kept.reindex(keys, fill_value=0).to_numpy(np.int64)
-    week_of = ((pd.to_datetime(later["day"]) - weeks[0][0]) // pd.Timedelta(days=rules.window_days)).to_numpy() if weeks else []
-    np.add.at(sums, (keys.get_indexer(later["key"]), np.asarray(week_of, np.int64) + 1), later["count"].to_numpy())
-    return keys[hotspots.may_fire(kind, sums[:, 0], sums[:, 1:], rules)].tolist()
+    most = hotspots.busiest_weeks(at_most, start, end, rules.minimum(kind), rules)
+    # Against the floor rate first: the store sums the past only of the keys still in question.
+    most = most[hotspots.could_fire(kind, np.zeros(len(most)), most.to_numpy(), rules)]
+    past_from, past_upto = hotspots.past_of_every_judged_day(start, end, rules)
+    past = ledger.totals(kind, most.index.tolist(), past_from.date(), min(past_upto.date(), upto))
+    past = past.reindex(most.index, fill_value=0).to_numpy(np.int64)
+    return most.index[hotspots.could_fire(kind, past, most.to_numpy(), rules)].tolist()
