@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hotline.analytics import daily, repeats, stage_hours
+from hotline.analytics import daily, process_orders, repeats, stage_hours
 
 from .conftest import act, new_order
 from .test_analytics_api import get
@@ -21,6 +21,7 @@ def _from_scratch(engine) -> dict:
     return out | {
         repeats.TABLE.name: engine.rows(f"SELECT * FROM ({repeats.chains('work_orders')}) ORDER BY ALL"),
         stage_hours.TABLE.name: engine.rows(f"SELECT * FROM ({stage_hours.settled('work_orders')}) ORDER BY ALL"),
+        process_orders.TABLE.name: engine.rows(f"SELECT * FROM ({process_orders.settled('work_orders')}) ORDER BY ALL"),
         daily.PENDING_ORDERS.name: engine.rows(f"SELECT * FROM work_orders WHERE {daily.IS_PENDING} ORDER BY ALL"),
     }
 

@@ -55,10 +55,14 @@ def test_locate_gives_the_bucket_and_the_rank_within_it():
 
 def _windows(start) -> list[Filters]:
     day = start.replace(hour=0, minute=0)
+    first = day.replace(day=1)  # whole months come from the monthly rollups, the edges from the daily ones
     return [Filters(), Filters(created_from=day, created_to=day + timedelta(days=40)),
             Filters(created_from=start + timedelta(hours=1, minutes=10), created_to=start + timedelta(days=32, hours=3)),
             Filters(created_from=day + timedelta(days=2), created_to=day + timedelta(days=3)),
-            Filters(created_to=day + timedelta(days=2, hours=12))]
+            Filters(created_to=day + timedelta(days=2, hours=12)),
+            Filters(created_from=first - timedelta(days=10, hours=-5), created_to=first + timedelta(days=33, hours=7)),
+            Filters(created_from=first), Filters(created_to=first + timedelta(days=31)),
+            Filters(created_from=first, created_to=first + timedelta(days=31))]
 
 
 def _sorted_from_every_time(engine, filters: Filters, now) -> list[tuple]:
@@ -128,3 +132,21 @@ def test_stage_figures_reconcile_with_the_stored_events(api, platform, dataset, 
         # The answer is rounded to two decimals.
         assert [got[stage][k] for k in ("average_hours", "median_hours", "p90_hours", "max_hours")] == \
             pytest.approx([average, median, p90, longest], abs=0.005 + 1e-9), stage
+
+
+def test_waits_from_the_monthly_and_daily_rollups_equal_those_from_the_orders(api, platform, dataset, clock,
+                                                                               monkeypatch):
+    from hotline.analytics import process
+
+    monkeypatch.setattr(process, "MIN_ORDERS_FOR_WAIT", 1)  # the small data set's waits all shown
+    engine = platform.analytics.engine
+    for hours_later in (0, 50):  # the open orders' last wait grows with now
+        now = clock.now + timedelta(hours=hours_later)
+        found = []
+        for f in _windows(dataset["start"]):
+            ctx = Context(engine, f, now)
+            got, expected = process._rolled_waits(ctx), process._from_orders(ctx)[1]
+            assert {(s, d, n) for s, d, n, _ in got} == {(s, d, n) for s, d, n, _ in expected}
+            assert sorted(a for *_, a in got) == pytest.approx(sorted(a for *_, a in expected), rel=1e-12)
+            found += got
+        assert len(found) >= 10

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 import pyarrow as pa
 
-from hotline.analytics import repeats, stage_hours
+from hotline.analytics import process_orders, repeats, stage_hours
 from hotline.analytics.bits import EFF, EFFICIENCY, IS_PENDING, QUAL, QUALITY_COUNTS, any_bit, counted
 from hotline.analytics.quality import REGISTRATION_FLAGS, REPLY_FLAGS
 from hotline.analytics.schema import WORK_ORDERS, CopiedTable
@@ -79,11 +79,11 @@ def _by_event_department(source: str) -> str:
             f"FROM {source}) GROUP BY 1, 2")
 
 
-def _by_quality(source: str) -> str:
+def _by_quality(source: str, unit: str = "day") -> str:
     return (f"SELECT start, CASE WHEN GROUPING(created_by) = 0 THEN 'created_by' ELSE 'department' END AS dim, "
             f"CASE WHEN GROUPING(created_by) = 0 THEN created_by ELSE department END AS value, count(*) AS n, "
             f"{counted('q_bits', QUAL, QUALITY_COUNTS)} "
-            f"FROM (SELECT date_trunc('day', created_at) AS start, * FROM {source}) "
+            f"FROM (SELECT date_trunc('{unit}', created_at) AS start, * FROM {source}) "
             f"GROUP BY GROUPING SETS ((start, created_by), (start, department))")
 
 
@@ -98,18 +98,27 @@ def _by_flow(source: str) -> str:
             f"FROM {source}) GROUP BY 1, 2, 3")
 
 
-def _by_wait(source: str) -> str:
+def _by_wait(source: str, unit: str = "day") -> str:
     # Settled orders only: an open order's last wait grows with now (process.py adds the pending ones).
     # Hours kept as whole microseconds, so that a sum taken apart and put back stays exact.
     return ("SELECT start, s.stage AS stage, s.department AS department, count(*) AS n, "
-            "sum(round(s.hours * 3600e6)::BIGINT) AS micros FROM (SELECT date_trunc('day', created_at) AS start, "
+            f"sum(round(s.hours * 3600e6)::BIGINT) AS micros FROM (SELECT date_trunc('{unit}', created_at) AS start, "
             f"unnest(pr_waits) AS s FROM {source} WHERE NOT ({IS_PENDING})) GROUP BY 1, 2, 3")
 
 
-def _by_stage(source: str) -> str:
+def _by_stage(source: str, unit: str = "day") -> str:
     # Settled orders only, like the waits (stages.py adds the pending ones); whole microseconds again.
-    return ("SELECT date_trunc('day', created_at) AS start, stage, bucket, count(*) AS n, "
+    return (f"SELECT date_trunc('{unit}', created_at) AS start, stage, bucket, count(*) AS n, "
             f"sum(round(hours * 3600e6)::BIGINT) AS micros FROM ({stage_hours.settled(source)}) GROUP BY 1, 2, 3")
+
+
+# SQL on an order row: how many of the quality flags it has (quality_report: the orders with most faults).
+FAULTS = f"bit_count(q_bits & {sum(QUAL[f] for f in (*REGISTRATION_FLAGS, *REPLY_FLAGS))})::INTEGER"
+
+
+def _by_faults(source: str) -> str:
+    return (f"SELECT date_trunc('day', created_at) AS start, {FAULTS} AS faults, count(*) AS n FROM {source} "
+            f"GROUP BY 1, 2")
 
 
 def _rollup(name: str, keys: tuple[tuple[str, str], ...], measures: tuple[str, ...], select, unit: str = "day") -> Rollup:
@@ -134,11 +143,22 @@ BY_FLOW = _rollup("order_flows_by_day", (("from_status", "VARCHAR"), ("to_status
 BY_WAIT = _rollup("order_waits_by_day", (("stage", "VARCHAR"), ("department", "VARCHAR")), ("n", "micros"), _by_wait)
 # The settled orders' stage times counted by bucket (stage_hours.py): where each stage's ranks lie.
 BY_STAGE = _rollup("order_stages_by_day", (("stage", "VARCHAR"), ("bucket", "INTEGER")), ("n", "micros"), _by_stage)
-ROLLUPS = (BY_DIMENSION, BY_DEPARTMENT, BY_EVENT_DEPARTMENT, BY_QUALITY, BY_PLACE, BY_FLOW, BY_WAIT, BY_STAGE)
+# The same by month: a year is ~12 × as few rows to add up (window_by_month reads whole months from these).
+BY_WAIT_MONTH = _rollup("order_waits_by_month", (("stage", "VARCHAR"), ("department", "VARCHAR")), ("n", "micros"),
+                        lambda source: _by_wait(source, "month"), "month")
+BY_QUALITY_MONTH = _rollup("order_quality_by_month", (("dim", "VARCHAR"), ("value", "VARCHAR")),
+                           ("n", *(name for name, _ in QUALITY_COUNTS)), lambda source: _by_quality(source, "month"),
+                           "month")
+BY_STAGE_MONTH = _rollup("order_stages_by_month", (("stage", "VARCHAR"), ("bucket", "INTEGER")), ("n", "micros"),
+                         lambda source: _by_stage(source, "month"), "month")
+# Orders counted by day and number of faults: where a window's 20 most faulty orders begin (quality_report).
+BY_FAULTS = _rollup("orders_by_day_faults", (("faults", "INTEGER"),), ("n",), _by_faults)
+ROLLUPS = (BY_DIMENSION, BY_DEPARTMENT, BY_EVENT_DEPARTMENT, BY_QUALITY, BY_PLACE, BY_FLOW, BY_WAIT, BY_STAGE,
+           BY_FAULTS, BY_WAIT_MONTH, BY_STAGE_MONTH, BY_QUALITY_MONTH)
 # The copied orders that are pending (bits.PENDING), whole: the few rows whose deadlines a query compares
 # with now, and the open orders `overview` counts, without a scan of every order.
 PENDING_ORDERS = CopiedTable("pending_orders", WORK_ORDERS.columns + WORK_ORDERS.extra, "rollup")
-TABLES = (*(r.table for r in ROLLUPS), repeats.TABLE, stage_hours.TABLE, PENDING_ORDERS)
+TABLES = (*(r.table for r in ROLLUPS), repeats.TABLE, stage_hours.TABLE, process_orders.TABLE, PENDING_ORDERS)
 
 
 def serves(filters) -> bool:
@@ -165,6 +185,7 @@ def fill(con, suffix: str) -> None:
         return  # filled with the first orders, by the next call
     selects = {r.table.name: r.select(orders) for r in ROLLUPS} | {
         repeats.TABLE.name: repeats.chains(orders), stage_hours.TABLE.name: stage_hours.fill_select(orders),
+        process_orders.TABLE.name: process_orders.fill_select(orders),
         PENDING_ORDERS.name: f"SELECT * FROM {orders} WHERE {IS_PENDING}"}
     for table in missing:
         con.execute("BEGIN")
@@ -208,6 +229,8 @@ def _apply(con, suffix: str, before: str, after: str, lookup) -> None:
         repeats.apply(con, suffix, before, after, lookup)
     if stage_hours.TABLE.name in done:
         stage_hours.apply(con, suffix, before, after)
+    if process_orders.TABLE.name in done:
+        process_orders.apply(con, suffix, before, after)
     if PENDING_ORDERS.name in done:
         pending = PENDING_ORDERS.name + suffix
         con.execute(f"DELETE FROM {pending} WHERE id IN (SELECT id FROM {before})")
@@ -262,4 +285,21 @@ def window(rollup: Rollup, lo: datetime | None, hi: datetime | None) -> tuple[st
         if edge_lo is not None and edge_hi is not None and edge_lo < edge_hi:
             parts.append(rollup.select(raw))
             params += [edge_lo, edge_hi]
+    return " UNION ALL BY NAME ".join(parts), params
+
+
+def window_by_month(by_month: Rollup, by_day: Rollup, lo: datetime | None, hi: datetime | None) -> tuple[str, list]:
+    """SQL (and parameters) of the rows of two rollups of the same SELECT, by month and by day, for the
+    orders created in [lo, hi): the whole months from `by_month`, the rest from `by_day` (window)."""
+    a = _ceil(lo, "month") if lo else None
+    b = _floor(hi, "month") if hi else None
+    if a is not None and b is not None and a >= b:  # no whole month inside
+        return window(by_day, lo, hi)
+    inside = " AND ".join(c for c in ("start >= ?" if a else "", "start < ?" if b else "") if c) or "TRUE"
+    parts, params = [f"SELECT * FROM {by_month.table.name} WHERE {inside}"], [x for x in (a, b) if x is not None]
+    for edge_lo, edge_hi in ((lo, a), (b, hi)):
+        if edge_lo is not None and edge_hi is not None and edge_lo < edge_hi:
+            rows, edge_params = window(by_day, edge_lo, edge_hi)
+            parts.append(rows)
+            params += edge_params
     return " UNION ALL BY NAME ".join(parts), params

@@ -13,7 +13,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hotline.analytics import daily, repeats, rollups
+from hotline.analytics import daily, layout, repeats, rollups
 from hotline.analytics.bits import COMPUTED
 from hotline.analytics.derived import with_order_events
 from hotline.analytics.lookback import LookBack
@@ -197,6 +197,7 @@ class AnalyticsEngine:
             changed += len(new_order_ids)
             changed += self._sync_upsert(con, source, WORK_ORDERS, suffix, new_order_ids)
             daily.fill(con, suffix)  # any order rollup not filled yet (a first build, an older copy), once
+            layout.recluster(con, f"work_orders{suffix}", suffix)  # once a month: the tail sorted (layout.py)
             call_top = self._top(con, f"call_records{suffix}")
             for name in ("call_records", "agent_shifts", "kb_searches"):
                 changed += len(self._sync_append(con, source, _table(name), suffix))
@@ -259,6 +260,8 @@ class AnalyticsEngine:
         top, newest = con.execute(f"SELECT coalesce(max(id), 0), max(updated_at) FROM {name}").fetchone()
         copied = len(self._sync_append(con, source, table, suffix)) if top == 0 else 0
         if top == 0:
+            if table is WORK_ORDERS and copied:  # the first fill, in id order: sorted for the zone maps
+                layout.cluster(con, name, suffix)
             return copied
         cols = select_columns(table)
         reread = concat([])

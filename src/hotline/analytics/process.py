@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from hotline.analytics import daily
+from hotline.analytics import daily, process_orders
 from hotline.analytics.common import Context, count_orders
 from hotline.analytics.derived import WAIT_STAGES
-from hotline.analytics.stages import FIGURES, ordered, rolled_stage_rows, stretches
+from hotline.analytics.stages import PER_STAGE, figures, ordered, rolled_stage_rows, stretches
 
 MIN_ORDERS_FOR_WAIT = 5  # a department-stage pair needs this many orders to be called a bottleneck
 LONGEST_WAITS = 10
@@ -39,27 +39,43 @@ def process(ctx: Context) -> dict:
 
 
 def _from_orders(ctx: Context) -> tuple[list, list, list]:
-    """(stages, waits, flows) in one statement: the filtered orders are found once for all three."""
+    """(stages, waits, flows) in one statement: the filtered orders are found once for all three; the
+    settled ones' figures are plain columns of process_orders.TABLE, the pending ones' from their lists."""
     where, params = ctx.filters.where()
+    settled = f"SELECT {', '.join(process_orders.FIGURE_COLUMNS)} FROM {process_orders.TABLE.name} o WHERE {where}"
     found = ctx.engine.rows(
-        f"WITH f AS MATERIALIZED ({stretches('work_orders', where)}) "
-        f"SELECT 'stage', stage, NULL, n, average, quantiles, longest FROM ({FIGURES}) "
-        f"UNION ALL (SELECT 'wait', stage, department, count(*), avg(h), NULL, NULL FROM ({PER_WAIT}) GROUP BY 2, 3 "
+        f"WITH f AS MATERIALIZED ({stretches(daily.PENDING_ORDERS.name, where)}), s AS MATERIALIZED ({settled}) "
+        f"SELECT 'stage', stage, NULL, n, average, quantiles, longest "
+        f"FROM ({figures(process_orders.per_stage('s') + ' UNION ALL ' + PER_STAGE)}) "
+        f"UNION ALL (SELECT 'wait', stage, department, count(*), avg(h), NULL, NULL "
+        f"FROM ({process_orders.per_wait('s')} UNION ALL {PER_WAIT}) GROUP BY 2, 3 "
         f"HAVING count(*) >= {MIN_ORDERS_FOR_WAIT} ORDER BY 5 DESC LIMIT {LONGEST_WAITS}) "
-        f"UNION ALL SELECT 'flow', x.from_status, x.to_status, sum(x.n), count(*), NULL, NULL "
-        f"FROM (SELECT unnest(pr_flows) AS x FROM f) GROUP BY 2, 3", [ctx.now] + params)
-    parts: dict[str, list] = {"stage": [], "wait": [], "flow": []}
+        # The usual pairs' sums as one list; the others as rows.
+        f"UNION ALL SELECT 'flows', NULL, NULL, NULL, NULL, sums, NULL FROM ({process_orders.flow_sums('s')}) "
+        f"UNION ALL SELECT 'flow', *, NULL, NULL FROM ({process_orders.flows_more('s')} "
+        f"UNION ALL SELECT x.from_status, x.to_status, sum(x.n), count(*) FROM (SELECT unnest(pr_flows) AS x FROM f) "
+        f"GROUP BY 1, 2)", [ctx.now] + params + params)
+    parts: dict[str, list] = {"stage": [], "wait": [], "flow": [], "flows": []}
     for part, *row in found:
         parts[part].append(row)
+    flows: dict[tuple[str, str], list[int]] = {}
+    sums = parts["flows"][0][4]
+    for i, pair in enumerate(process_orders.FLOWS):
+        flows[pair] = [int(sums[2 * i]), int(sums[2 * i + 1])]
+    for f, t, n, k, _, _ in parts["flow"]:
+        flows.setdefault((f, t), [0, 0])
+        flows[(f, t)][0] += int(n)
+        flows[(f, t)][1] += int(k)
     return (ordered((s, n, a, *q, x) for s, _, n, a, q, x in parts["stage"]),
             sorted(((s, d, n, a) for s, d, n, a, _, _ in parts["wait"]), key=lambda w: -w[3]),
-            sorted(((f, t, n, int(k)) for f, t, n, k, _, _ in parts["flow"]), key=lambda w: (-w[2], w[0], w[1])))
+            sorted(((f, t, n, k) for (f, t), (n, k) in flows.items() if k), key=lambda w: (-w[2], w[0], w[1])))
 
 
 def _rolled_waits(ctx: Context) -> list[tuple]:
     """(stage, department, orders, average hours) of the longest waits, from the daily rollup."""
     # The settled orders' waits from the daily rollup, the pending orders' (which grow with now) from them.
-    rolled, rolled_params = daily.window(daily.BY_WAIT, ctx.filters.created_from, ctx.filters.created_to)
+    rolled, rolled_params = daily.window_by_month(daily.BY_WAIT_MONTH, daily.BY_WAIT, ctx.filters.created_from,
+                                                  ctx.filters.created_to)
     window, window_params = ctx.filters.window_sql("o.created_at")
     pending = stretches(daily.PENDING_ORDERS.name, window)
     return ctx.engine.rows(

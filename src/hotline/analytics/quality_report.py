@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from hotline.analytics import daily
-from hotline.analytics.bits import QUAL, QUALITY_COUNTS, any_bit, counted
+from hotline.analytics.bits import QUAL, QUALITY_COUNTS, counted
 from hotline.analytics.common import Context
 from hotline.analytics.metrics import ratio
 from hotline.analytics.quality import FLAGS, REGISTRATION_FLAGS, REPLY_FLAGS
+
+MOST_FAULTS = 20  # orders listed in orders_with_most_faults
 
 LABELS = {
     "q_missing_place": "缺少区县 / no district", "q_missing_category": "缺少分类 / no category",
@@ -22,11 +24,10 @@ def quality(ctx: Context) -> dict:
     """The quality sub-resource: fault counts, rates per call-taker and department, worst orders."""
     rows = _rolled_rows(ctx) if daily.serves(ctx.filters) else _order_rows(ctx)
     total = next((r for r in rows if all(r["g"])), None) or {k: 0 for k in ("orders", *(n for n, _ in QUALITY_COUNTS))}
-    every = sum(QUAL[f] for f in FLAGS)
     where, params = ctx.filters.where()
     worst = [(number, *(bool(bits & QUAL[f]) for f in FLAGS)) for number, bits in ctx.engine.rows(
-        f"SELECT o.number, o.q_bits FROM work_orders o WHERE {where} AND {any_bit('o.q_bits', QUAL, FLAGS)} "
-        f"ORDER BY bit_count(o.q_bits & {every}) DESC, o.created_at DESC LIMIT 20", params)]
+        f"SELECT o.number, o.q_bits FROM work_orders o WHERE {where} AND {daily.FAULTS} >= ? "
+        f"ORDER BY {daily.FAULTS} DESC, o.created_at DESC LIMIT {MOST_FAULTS}", params + [_fewest_faults(ctx)])]
     return {
         "total": total["orders"],
         "drill": ctx.filters.drill(),
@@ -43,17 +44,40 @@ def quality(ctx: Context) -> dict:
     }
 
 
+def _fewest_faults(ctx: Context) -> int:
+    """The fewest faults an order among the MOST_FAULTS with most may have: with a window alone, the most
+    faults with at least MOST_FAULTS orders having as many or more (daily rollup), so that the ranking sorts
+    those few orders, not a year of them; else 1 (orders without a fault are never listed)."""
+    if not daily.serves(ctx.filters):
+        return 1
+    rows, params = daily.window(daily.BY_FAULTS, ctx.filters.created_from, ctx.filters.created_to)
+    at_least = 0
+    for faults, n in ctx.engine.rows(f"SELECT faults, sum(n) FROM ({rows}) WHERE faults > 0 GROUP BY 1 ORDER BY 1 DESC",
+                                     params):
+        at_least += n
+        if at_least >= MOST_FAULTS:
+            return faults
+    return 1
+
+
 def _rolled_rows(ctx: Context) -> list[dict]:
-    """The rows of _order_rows from the daily rollup (daily.py); the total is the sum of the departments'."""
-    found, params = daily.window(daily.BY_QUALITY, ctx.filters.created_from, ctx.filters.created_to)
-    sums = ", ".join(f"sum({m})::BIGINT AS {'orders' if m == 'n' else m}" for m in daily.BY_QUALITY.measures)
-    # Each order is counted once per call-taker and once per department: the total adds one of the two.
-    return [row | {"g": list(row["g"])} for row in ctx.engine.dicts(
-        f"SELECT CASE WHEN dim = 'created_by' THEN value END AS taker, "
-        f"CASE WHEN dim = 'department' THEN value END AS department, "
-        f"CASE WHEN GROUPING(value) = 1 THEN [1, 1] WHEN dim = 'created_by' THEN [0, 1] ELSE [1, 0] END AS g, {sums} "
-        f"FROM ({found}) GROUP BY GROUPING SETS ((dim, value), (dim)) "
-        f"HAVING GROUPING(value) = 0 OR dim = 'department'", params)]
+    """The rows of _order_rows from the rollups (whole months by month, the edges by day: daily.py); the
+    total is the sum of the departments'."""
+    found, params = daily.window_by_month(daily.BY_QUALITY_MONTH, daily.BY_QUALITY, ctx.filters.created_from,
+                                          ctx.filters.created_to)
+    names = ["orders" if m == "n" else m for m in daily.BY_QUALITY.measures]
+    sums = ", ".join(f"sum({m})::BIGINT AS {name}" for m, name in zip(daily.BY_QUALITY.measures, names, strict=True))
+    rows = [row | {"taker": row["value"] if row["dim"] == "created_by" else None,
+                   "department": row["value"] if row["dim"] == "department" else None,
+                   "g": [0, 1] if row["dim"] == "created_by" else [1, 0]}
+            for row in ctx.engine.dicts(f"SELECT dim, value, {sums} FROM ({found}) GROUP BY 1, 2", params)]
+    # Each order is counted once per call-taker and once per department (NULL too): the total adds one of
+    # the two (a few dozen rows: here, not a second grouping in SQL).
+    departments = [r for r in rows if r["dim"] == "department"]
+    if departments:
+        rows.append({"taker": None, "department": None, "g": [1, 1]}
+                    | {name: sum(r[name] for r in departments) for name in names})
+    return rows
 
 
 def _order_rows(ctx: Context) -> list[dict]:

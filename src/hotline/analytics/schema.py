@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from hotline.analytics.bits import COLUMNS as BITS
 from hotline.analytics.derived import COLUMNS as DERIVED
 
-SCHEMA_VERSION = 3  # 2: columns derived from events (derived.py), packed conditions (bits.py)
+SCHEMA_VERSION = 4  # 2: columns derived from events (derived.py), packed conditions (bits.py)
 # 3: call_records.updated_at (changed calls found by it, not by a 7-day look-back); unread call slots dropped
+# 4: work_orders sorted by month, district and category (layout.py); an older copy is rebuilt sorted
 
 
 @dataclass(frozen=True)

@@ -46,10 +46,14 @@ def fill_select(orders: str) -> str:
 
 def apply(con, suffix: str, before: str, after: str) -> None:
     """Move TABLE from the order rows `before` to `after` (see daily.apply)."""
-    name = TABLE.name + suffix
-    # A settled order changes again only when reopened, which is rare: most refreshes delete nothing and
-    # skip the scan of the id column that a DELETE costs.
+    replace_settled(con, TABLE.name + suffix, before, settled(after))
+
+
+def replace_settled(con, name: str, before: str, rows_after: str) -> None:
+    """Delete from table `name` the settled orders of `before`, then insert `rows_after` (SQL)."""
+    # A settled order changes again only when reopened or called back, which is rare: most refreshes
+    # delete nothing and skip the scan of the id column that a DELETE costs.
     gone = [r[0] for r in con.execute(f"SELECT id FROM {before} WHERE NOT ({IS_PENDING})").fetchall()]
     if gone:
         con.execute(f"DELETE FROM {name} WHERE id IN ({', '.join(str(int(i)) for i in gone)})")
-    con.execute(f"INSERT INTO {name} {settled(after)}")
+    con.execute(f"INSERT INTO {name} {rows_after}")

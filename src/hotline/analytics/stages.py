@@ -1,10 +1,11 @@
 """Time at each lifecycle stage (process.py): orders, average, exact median and p90, and the longest.
 
-With a dimension filter, DuckDB's quantile sorts the filtered orders' stage times (FIGURES, in process.py's
-one pass over the orders). A window alone (a
+With a dimension filter, DuckDB's quantile sorts the filtered orders' stage times (figures(), in process.py's
+one pass over the orders: process_orders.py). A window alone (a
 city-wide year: ~10^7 stage times at 10M orders, most of a second to sort) is answered without a sort:
-1. counts and sums per stage and bucket: the daily rollup BY_STAGE for the settled orders, plus the times
-   of the pending orders, which grow with now (stage_hours.bucket puts both in the same buckets);
+1. counts and sums per stage and bucket: the rollups BY_STAGE_MONTH (whole months) and BY_STAGE (the days
+   at the edges) for the settled orders, plus the times of the pending orders, which grow with now
+   (stage_hours.bucket puts both in the same buckets);
 2. each rank a figure needs (quantile_cont's two ranks around (n - 1) * q, and n - 1 for the longest) lies
    in the bucket where the running count passes it; only those buckets' times are read (stage_hours.TABLE
    and the pending orders) and the rank picked within them;
@@ -40,9 +41,14 @@ PER_STAGE = (  # over f, rows of stretches(): stage, h
     "UNION ALL SELECT last_stage, open_h FROM f WHERE is_open AND pr_last_new")
 
 
-# Over f: each stage's figures from all its times. Both quantiles from one list: one sort.
-FIGURES = (f"SELECT stage, count(*) AS n, avg(h) AS average, quantile_cont(h, {list(QUANTILES)}) AS quantiles, "
-           f"max(h) AS longest FROM ({PER_STAGE}) GROUP BY 1")
+def figures(times: str) -> str:
+    """SQL: each stage's figures from all its times (`times`: rows of stage, h). Both quantiles from one
+    list: one sort."""
+    return (f"SELECT stage, count(*) AS n, avg(h) AS average, quantile_cont(h, {list(QUANTILES)}) AS quantiles, "
+            f"max(h) AS longest FROM ({times}) GROUP BY 1")
+
+
+FIGURES = figures(PER_STAGE)  # over f
 
 
 def ordered(rows) -> list[tuple]:
@@ -57,7 +63,8 @@ def rolled_stage_rows(ctx: Context) -> list[tuple]:
     pending = (f"WITH f AS ({stretches(daily.PENDING_ORDERS.name, window)}), p AS MATERIALIZED "
                f"(SELECT stage, h, {stage_hours.bucket('h')} AS bucket FROM ({PER_STAGE})) ")
     pending_params = [ctx.now] + window_params
-    rolled, rolled_params = daily.window(daily.BY_STAGE, ctx.filters.created_from, ctx.filters.created_to)
+    rolled, rolled_params = daily.window_by_month(daily.BY_STAGE_MONTH, daily.BY_STAGE, ctx.filters.created_from,
+                                                  ctx.filters.created_to)
     counts: dict[str, list[tuple[int, int]]] = {}
     hours: dict[str, float] = {}
     for stage, bucket, n, total in ctx.engine.rows(
