@@ -1,6 +1,8 @@
 """Benchmarks of intelligent intake, written to bench/nlp.json.
 
     python bench/nlp_bench.py [--scale 1.0] [--seed 7] [--hard 3000] [--out bench/nlp.json]
+        [--train-store sqlite:///copy-of-store-1000000.db [--train-rows 1000000] [--train-text-rows 300000]]
+        [--skip-simulator]
 
 - simulator year (jinchang pack): train on the first ten months' closed orders, test on the last two:
   category / request type / department top-1 and top-3, training time; `department_router` is the
@@ -10,7 +12,10 @@
 - incident grouping: pairwise precision / recall against the simulator's ground truth — local bursts
   alone against the local incidents, then every level (bursts, district surges, city-wide waves) against
   all of them; the batch's seconds; one intake similar-open-orders query against the last 3 days' orders;
-- the hard synthetic 7-class set (bench/hard_messages.py): ours vs. char-TF-IDF + LinearSVC, same folds.
+- the hard synthetic 7-class set (bench/hard_messages.py): ours vs. char-TF-IDF + LinearSVC, same folds;
+- with --train-store: `hotline nlp train` on that store (its newest --train-rows closed orders), wall and
+  CPU seconds and peak memory (run first, so the peak is training's own). Training only reads the store,
+  but opening SQLite in WAL mode writes beside it: give it a copy of a pristine bench store.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import argparse
 import csv
 import json
 import platform as host
+import resource
 import sys
 import tempfile
 import time
@@ -42,7 +48,7 @@ from hotline.nlp.messages import FIELD_SEP  # noqa: E402
 from hotline.nlp.places import Gazetteer  # noqa: E402
 from hotline.nlp.registry import ModelRegistry  # noqa: E402
 from hotline.nlp.text import add_words  # noqa: E402
-from hotline.nlp.training import columns_from_table, train_columns  # noqa: E402
+from hotline.nlp.training import TEXT_ROWS, columns_from_table, train, train_columns  # noqa: E402
 from hotline.reference.citypack import resolve_pack_path  # noqa: E402
 from hotline.simulate.generate import decoded, generate  # noqa: E402
 
@@ -205,6 +211,27 @@ def hard_part(n: int, out: dict) -> None:
     }
 
 
+def store_training_part(url: str, rows: int, text_rows: int, out: dict) -> None:
+    """`hotline nlp train` on a store: seconds (wall and CPU, this process and any it forked) and peak RSS."""
+    began, began_cpu = time.perf_counter(), _cpu_seconds()
+    with tempfile.TemporaryDirectory() as folder:
+        summary = train(url, folder, max_rows=rows, text_rows=text_rows)
+    out["store_training"] = {
+        "store": url, "max_rows": rows, "text_rows": text_rows, "seconds": round(time.perf_counter() - began, 1),
+        "cpu_seconds": round(_cpu_seconds() - began_cpu, 1),
+        # ru_maxrss is in KiB on Linux: the largest of this process and of its largest child.
+        "peak_rss_gb": round(max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF,
+                                                                              resource.RUSAGE_CHILDREN)) / 2**20, 2),
+        **{k: v for k, v in summary.items() if k not in ("version", "file")},
+    }
+    print(json.dumps(out["store_training"], ensure_ascii=False, indent=2), flush=True)
+
+
+def _cpu_seconds() -> float:
+    return sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for field in ("ru_utime", "ru_stime"))
+
+
 def main() -> None:
     """Run every part and write the JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -212,9 +239,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--hard", type=int, default=3000)
     parser.add_argument("--out", default=str(ROOT / "bench" / "nlp.json"))
+    parser.add_argument("--train-store", help="also time `nlp train` on this store URL (a copy: see above)")
+    parser.add_argument("--train-rows", type=int, default=1_000_000, help="with --train-store: newest closed orders")
+    parser.add_argument("--train-text-rows", type=int, default=TEXT_ROWS,
+                        help="with --train-store: of which the text heads read the newest this many")
+    parser.add_argument("--skip-simulator", action="store_true", help="only the --train-store and --hard parts")
     args = parser.parse_args()
     out: dict = {"machine": {"python": host.python_version(), "cpu": host.processor() or host.machine()}}
-    simulator_part(args.scale, args.seed, out)
+    if args.train_store:
+        store_training_part(args.train_store, args.train_rows, args.train_text_rows, out)
+    if not args.skip_simulator:
+        simulator_part(args.scale, args.seed, out)
     if args.hard:
         hard_part(args.hard, out)
     Path(args.out).write_text(json.dumps(out, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

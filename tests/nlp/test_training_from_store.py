@@ -8,7 +8,7 @@ import pytest
 
 from hotline.errors import InvalidInput
 from hotline.nlp.registry import ModelRegistry
-from hotline.nlp.training import train
+from hotline.nlp.training import load_closed_orders, train
 from hotline.workorders.models import WorkOrder
 
 from .conftest import tiny_orders
@@ -37,3 +37,23 @@ def test_train_learns_from_closed_orders_only_and_saves_a_version(platform, tmp_
 def test_train_refuses_an_almost_empty_store(platform, tmp_path):
     with pytest.raises(InvalidInput, match="at least 20"):
         train(platform.sessions, tmp_path)
+
+
+def test_closed_orders_are_read_newest_first_as_columns(platform):
+    at = datetime(2024, 3, 1, 9)
+    with platform.sessions() as session:
+        places = [("990101", "990101001", "GOV-990101"), ("990101", None, None), (None, None, "CGJ"),
+                  ("990102", "990102001", "GOV-990102")]
+        for i, (district, street, department) in enumerate(places):
+            session.add(WorkOrder(
+                number=f"L{i:05d}", channel="phone", request_type="help", content=f"第{i}件", citizen_phone="13800000000",
+                category_l1="02", category="0201", department=department, co_departments=[], district=district,
+                street=street, status="closed" if i != 3 else "replied", created_at=at, updated_at=at,
+                closed_at=at + timedelta(hours=i)))
+        session.commit()
+    data = load_closed_orders(platform.sessions, max_rows=2)
+    assert data["text"] == ["第2件", "第1件"]  # the newest closed two; the replied order is not learnt from
+    assert data["places"] == ["", "D990101"]
+    assert data["department"] == ["CGJ", None] and data["district"] == [None, "990101"]
+    assert data["street"] == [None, None] and data["category"] == ["0201", "0201"]
+    assert load_closed_orders(platform.sessions, max_rows=10)["places"][-1] == "D990101 S990101001"

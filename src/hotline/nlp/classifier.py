@@ -9,7 +9,6 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.naive_bayes import ComplementNB
 from sklearn.svm import LinearSVC
 
 BLEND_WEIGHTS = (1.0, 0.85, 0.7, 0.55)
@@ -92,7 +91,8 @@ def _sparse(matrix: np.ndarray) -> sp.csr_matrix:
 
 def _svm(matrix: sp.csr_matrix, labels: np.ndarray, c: float, balanced: bool, passes: int,
          tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    model = LinearSVC(C=c, class_weight="balanced" if balanced else None, max_iter=passes, tol=tol)
+    # A fixed shuffle: the same rows give the same model, in whichever process and order heads are fitted.
+    model = LinearSVC(C=c, class_weight="balanced" if balanced else None, max_iter=passes, tol=tol, random_state=0)
     with warnings.catch_warnings():
         # A pass cap reached before `tol` is a choice made for speed (fit_head), not a fault to report.
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -135,7 +135,7 @@ def _nb_svm(matrix: sp.csr_matrix, labels: np.ndarray, c: float, balanced: bool,
 
 def fit_head(name: str, matrix: sp.csr_matrix, labels: np.ndarray, c: float = 0.5, balanced: bool = True,
              holdout: float = 0.1, seed: int = 0, max_svm_rows: int = 20_000, refit_rows: int = 5_000,
-             passes: int = 50, tol: float = 1e-2, nb_scale: bool = False) -> Head:
+             passes: int = 50, tol: float = 1e-2, nb_scale: bool = False, rows: np.ndarray | None = None) -> Head:
     """Fit a head; a stratified hold-out sets the temperature and the SVM/NB blend.
 
     The SVM's cost grows with rows × classes, so it sees at most `max_svm_rows` rows (every class kept);
@@ -146,20 +146,29 @@ def fit_head(name: str, matrix: sp.csr_matrix, labels: np.ndarray, c: float = 0.
     they were measured with (accuracy flat from 50 passes on its large, repetitive sets, training on a
     million orders within minutes); files of a few thousand real messages take liblinear's own 1e-4
     and enough passes to reach it. `nb_scale` fits the SVM on NB-scaled features (log_count_ratios).
+    `rows`, when given, are the matrix rows to learn from (`labels` are theirs): the same head as on
+    `matrix[rows]`, without copying a large matrix.
     """
     labels = np.asarray(labels, dtype=object).astype(str)
     classes = np.unique(labels)
     if len(classes) == 1:
         return Head(name, classes, sp.csr_matrix((1, matrix.shape[1]), dtype=np.float32), np.zeros(1))
+    rows = None if rows is None else np.asarray(rows)
+
+    def at(positions: np.ndarray) -> np.ndarray:  # positions in `labels` -> rows of `matrix`
+        return positions if rows is None else rows[positions]
+
     fit_idx, cal_idx = stratified_split(labels, holdout, seed)
     svm = (_nb_svm if nb_scale else _svm, c, balanced, passes, tol)
     if len(cal_idx) < 20:
-        return _fit(name, matrix, labels, classes, svm, _cap(labels, max_svm_rows, seed))
-    head = _fit(name, matrix[fit_idx], labels[fit_idx], classes, svm, _cap(labels[fit_idx], max_svm_rows, seed))
-    head.temperature, head.weight = _calibrate(head, matrix[cal_idx], labels[cal_idx])
-    head.metrics = _holdout_metrics(head, matrix[cal_idx], labels[cal_idx])
+        return _fit(name, matrix, labels, classes, svm, rows, _cap(labels, max_svm_rows, seed))
+    # The fitting rows are named by position, not copied: a million orders' matrix is a gigabyte.
+    head = _fit(name, matrix, labels[fit_idx], classes, svm, at(fit_idx), _cap(labels[fit_idx], max_svm_rows, seed))
+    held_out = matrix[at(cal_idx)]
+    head.temperature, head.weight = _calibrate(head, held_out, labels[cal_idx])
+    head.metrics = _holdout_metrics(head, held_out, labels[cal_idx])
     if len(labels) <= refit_rows:
-        refit = _fit(name, matrix, labels, classes, svm, _cap(labels, max_svm_rows, seed))
+        refit = _fit(name, matrix, labels, classes, svm, rows, _cap(labels, max_svm_rows, seed))
         refit.temperature, refit.weight, refit.metrics = head.temperature, head.weight, head.metrics
         head = refit
     return head
@@ -185,23 +194,41 @@ def _holdout_metrics(head: Head, matrix: sp.csr_matrix, labels: np.ndarray) -> d
             "temperature": round(head.temperature, 3), "svm_weight": head.weight}
 
 
-def _fit(name: str, matrix, labels, classes, svm: tuple, svm_rows: np.ndarray | None = None) -> Head:
+def _fit(name: str, matrix, labels, classes, svm: tuple, rows: np.ndarray | None = None,
+         svm_rows: np.ndarray | None = None) -> Head:
+    """A head fitted on `rows` of the matrix (all when None; `labels` are theirs), its SVM on `svm_rows` of those."""
     solver, *settings = svm
-    if svm_rows is None:
+    if rows is None and svm_rows is None:
         seen, coef, intercept = solver(matrix, labels, *settings)
     else:
-        seen, coef, intercept = solver(matrix[svm_rows], labels[svm_rows], *settings)
+        chosen = np.arange(len(labels)) if svm_rows is None else svm_rows
+        seen, coef, intercept = solver(matrix[chosen if rows is None else rows[chosen]], labels[chosen], *settings)
     # A class missing from this part of the data keeps a row that never wins.
     full_coef = np.zeros((len(classes), matrix.shape[1]), dtype=np.float64)
     full_intercept = np.full(len(classes), -10.0)
     where = np.searchsorted(classes, seen)
     full_coef[where], full_intercept[where] = coef, intercept
-    nb = ComplementNB(alpha=0.3).fit(matrix, labels)
     nb_rows = np.zeros((len(classes), matrix.shape[1]), dtype=np.float32)
-    nb_rows[np.searchsorted(classes, nb.classes_)] = nb.feature_log_prob_
+    present, nb_log_prob = complement_nb(matrix, labels, rows, alpha=0.3)
+    nb_rows[np.searchsorted(classes, present)] = nb_log_prob
     # CNB's weights are negated complement log-probabilities; centre them per feature to keep them small.
     nb_rows = nb_rows - nb_rows.mean(axis=0, keepdims=True)
     return Head(name, classes, _sparse(full_coef), full_intercept, nb_log_prob=_sparse(nb_rows * 10.0))
+
+
+def complement_nb(matrix: sp.csr_matrix, labels: np.ndarray, rows: np.ndarray | None,
+                  alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """(classes, feature_log_prob_) of scikit-learn's ComplementNB(alpha) fitted on `rows` (None: all).
+
+    Counted through a sparse class-by-row indicator, so neither the rows nor a dense rows-by-classes
+    label matrix (ComplementNB's way, 1.2 GB for a million orders) is ever made.
+    """
+    rows = np.arange(matrix.shape[0]) if rows is None else np.asarray(rows)
+    present, inverse = np.unique(labels, return_inverse=True)
+    indicator = sp.csr_matrix((np.ones(len(rows)), (inverse, rows)), shape=(len(present), matrix.shape[0]))
+    feature_count = (indicator @ matrix).toarray()
+    comp_count = feature_count.sum(axis=0) + alpha - feature_count
+    return present, -np.log(comp_count / comp_count.sum(axis=1, keepdims=True))
 
 
 def stratified_split(labels: np.ndarray, holdout: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -17,13 +17,16 @@ ModelsOption = Annotated[str | None, typer.Option("--models", help="models folde
 
 @app.command()
 def train(db: DbOption = None, models: ModelsOption = None,
-          max_rows: Annotated[int, typer.Option(help="learn from at most this many newest closed orders")] = 200_000) -> None:
+          max_rows: Annotated[int, typer.Option(help="learn from at most this many newest closed orders")] = 1_000_000,
+          text_rows: Annotated[int, typer.Option(help="of which the text models read the newest this many")] = 300_000,
+          ) -> None:
     """Fit category, request-type and department models on the store's closed orders; print a JSON summary."""
     from hotline.nlp.training import train as train_models
 
     settings = settings_for(db)
     try:
-        summary = train_models(settings.database_url, models or settings.models_dir, max_rows=max_rows)
+        summary = train_models(settings.database_url, models or settings.models_dir, max_rows=max_rows,
+                               text_rows=text_rows)
     except DomainError as error:
         fail(error)
     typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))

@@ -8,6 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
+from hotline.nlp.counting import BlockTokenizer, count_in_parts
 from hotline.nlp.text import clean, tokenize
 
 
@@ -37,11 +38,29 @@ class TextFeatures:
         self.place_weight = place_weight
         self._names: np.ndarray | None = None
 
-    def fit_transform(self, texts: Sequence[str], places: Sequence[str] | None = None) -> sp.csr_matrix:
-        """Learn the vocabularies and return the training matrix."""
-        cleaned = [clean(t) for t in texts]
-        places = list(places) if places is not None else [""] * len(cleaned)
-        blocks = [v.fit_transform(cleaned) for v in self._text_blocks()]
+    def fit_transform(self, texts: Sequence[str], places: Sequence[str] | None = None,
+                      workers: int = 1) -> sp.csr_matrix:
+        """Learn the vocabularies and return the training matrix (texts counted on `workers` cores)."""
+        texts = list(texts)
+        places = list(places) if places is not None else [""] * len(texts)
+        vectorizers = self._text_blocks()
+        if self.words is not None:
+            # Each distinct run of text is segmented once; the model keeps the plain `tokenize` (pickled by name).
+            self.words.tokenizer = BlockTokenizer()
+        try:
+            counted = count_in_parts(texts, vectorizers, workers)
+        finally:
+            if self.words is not None:
+                self.words.tokenizer = tokenize
+        blocks = []
+        for vectorizer in vectorizers:
+            # scikit-learn's own fit (column order, pruning, idf) over the counts made in parts: its counting
+            # step hands them over instead of reading the texts again.
+            vectorizer._count_vocab = lambda _documents, _fixed, done=counted.pop(0): done
+            try:
+                blocks.append(vectorizer.fit_transform(texts))
+            finally:
+                del vectorizer._count_vocab  # the counts go with it
         # An empty place vocabulary is legal (no orders had places): keep a zero-width block then.
         places = [p if p else "_" for p in places]
         blocks.append(self.places.fit_transform(places) * self.place_weight)

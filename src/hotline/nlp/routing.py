@@ -132,22 +132,24 @@ def count_history(categories, districts, streets, units, departments: np.ndarray
     """A router holding the counts of these orders (the blend is left at 1:1 until `fit_router`)."""
     n_units = len(departments)
     column = np.searchsorted(departments, np.asarray(units, dtype=object).astype(str))
-    by_category: dict = {}
-    by_district: dict = {}
-    by_street: dict = {}
-    overall = np.zeros(n_units)
-    for category, district, street, col in zip(categories, districts, streets, column):
-        overall[col] += 1
-        for table, key in ((by_category, category), (by_district, (category, _place(district))),
-                           (by_street, (category, _place(street)))):
-            counts = table.get(key)
-            if counts is None:
-                counts = table[key] = np.zeros(n_units)
-            counts[col] += 1
+    categories = list(categories)
+    overall = np.bincount(column, minlength=n_units).astype(np.float64)
+    by_category = _counted(categories, column, n_units)
+    by_district = _counted(list(zip(categories, map(_place, districts))), column, n_units)
+    by_street = _counted(list(zip(categories, map(_place, streets))), column, n_units)
     # An unknown place is no evidence: keys without a district or street carry no counts.
     by_district = {k: v for k, v in by_district.items() if k[1]}
     by_street = {k: v for k, v in by_street.items() if k[1]}
     return DepartmentRouter(departments, by_category, by_district, by_street, overall)
+
+
+def _counted(keys: list, column: np.ndarray, n_units: int) -> dict:
+    """Per distinct key (in order of first appearance), how many of its orders each unit handled."""
+    index: dict = {}
+    code = np.fromiter((index.setdefault(k, len(index)) for k in keys), dtype=np.int64, count=len(keys))
+    counts = np.bincount(code * n_units + column, minlength=len(index) * n_units).astype(np.float64)
+    # One array per key, as the router has always held them (a row view would pickle the whole table).
+    return {key: counts[i * n_units:(i + 1) * n_units].copy() for key, i in index.items()}
 
 
 def fit_router(data: dict[str, list], category_classes: np.ndarray, category_prob: np.ndarray,
