@@ -46,7 +46,7 @@ def test_an_incident_is_dispatched_and_closed_together(api, platform, department
 
 
 def test_one_refused_order_changes_none_and_is_named(api, platform, departments):
-    numbers = [new_order(api)["number"] for _ in range(3)]
+    numbers = [new_order(api)["number"] for _ in range(3)][::-1]  # not in number order: named as the caller sent them
     api.as_("dispatcher").post(f"/api/v1/orders/{numbers[1]}/merge", json={"into": numbers[0]})
     before = _events(platform)
     response = batch(api, "dispatcher", "dispatch", numbers=numbers, department=departments[1])
@@ -73,6 +73,8 @@ def test_bad_batches_are_clear_errors(api, platform, departments):
         response = batch(api, "dispatcher", "dispatch", **body)
         assert response.status_code == status, (body, response.text)
         assert response.json()["field"] == field, (body, response.json())
+    merge = batch(api, "dispatcher", "merge", numbers=[number], into="NOPE")  # a fault of a field, not of an order
+    assert merge.status_code == 422 and merge.json()["field"] == "into"
     assert batch(api, "handler", "dispatch", numbers=[number], department=departments[0]).status_code == 403
     assert batch(api, "dispatcher", "fly", numbers=[number]).status_code == 404
     assert _statuses(platform, [number]) == {number: ("registered", None)}

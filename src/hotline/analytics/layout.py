@@ -54,7 +54,11 @@ def recluster(con, name: str, suffix: str) -> bool:
     marks = dict(con.execute(f"SELECT name, value FROM _watermarks{suffix} WHERE name IN (?, ?)",
                              [SORTED_BEFORE, SORTED_CHANGES]).fetchall())
     if marks.get(SORTED_BEFORE) is None:
-        return False  # nothing sorted yet (an empty copy): the first fill sorts it all
+        # Nothing sorted yet: an empty copy (its first fill sorts it all), or a first fill cut short.
+        if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT 1)").fetchone()[0] == 0:
+            return False
+        cluster(con, name, suffix)
+        return True
     before, changes = _from_micros(marks[SORTED_BEFORE]), _from_micros(marks.get(SORTED_CHANGES))
     later = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} WHERE created_at >= ? LIMIT 1)",
                         [_next_month(before)]).fetchone()[0]

@@ -19,6 +19,7 @@ from __future__ import annotations
 from hotline.analytics.bits import IS_PENDING
 from hotline.analytics.derived import WAIT_STAGES
 from hotline.analytics.filters import DIMENSION_GROUPS
+from hotline.analytics.layout import ORDER
 from hotline.analytics.schema import CopiedTable
 from hotline.analytics.stage_hours import replace_settled
 from hotline.workorders.domain import Status
@@ -77,7 +78,6 @@ def settled(source: str) -> str:
 
 # A month's orders of one district and category lie together: a filtered window reads only their row
 # groups (the order layout.py gives work_orders). Rows a refresh adds land unsorted at the end.
-ORDER = "date_trunc('month', created_at), district, category_l1, category, created_at"
 
 
 def fill_select(orders: str) -> str:

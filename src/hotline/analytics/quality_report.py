@@ -27,7 +27,7 @@ def quality(ctx: Context) -> dict:
     where, params = ctx.filters.where()
     worst = [(number, *(bool(bits & QUAL[f]) for f in FLAGS)) for number, bits in ctx.engine.rows(
         f"SELECT o.number, o.q_bits FROM work_orders o WHERE {where} AND {daily.FAULTS} >= ? "
-        f"ORDER BY {daily.FAULTS} DESC, o.created_at DESC LIMIT {MOST_FAULTS}", params + [_fewest_faults(ctx)])]
+        f"ORDER BY {daily.FAULTS} DESC, o.created_at DESC, o.id DESC LIMIT {MOST_FAULTS}", params + [_fewest_faults(ctx)])]
     return {
         "total": total["orders"],
         "drill": ctx.filters.drill(),

@@ -11,7 +11,9 @@ step is left to it).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
 import jieba
@@ -22,7 +24,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from hotline.nlp.text import clean, tokenize
 
 PART_ROWS = 50_000
-_job: Callable | None = None  # what forked workers run (inherited, never pickled)
+_job: Callable | None = None  # what a forked worker runs (given at its start, never pickled)
 
 
 class BlockTokenizer:
@@ -57,16 +59,24 @@ def forked_map(function: Callable, items: list, workers: int = 1) -> list:
 
     Forked workers see the caller's memory as it is (a million orders' matrix is shared, not copied), and
     jieba's dictionary with the city's names; only the items and the results travel between processes.
+    A worker that dies (the out-of-memory killer) fails the call with BrokenProcessPool, never hangs it.
     """
-    global _job
     if workers <= 1 or len(items) <= 1:
         return [function(item) for item in items]
+    with ProcessPoolExecutor(min(workers, len(items)), mp_context=get_context("fork"),
+                             initializer=_set_job, initargs=(function,)) as pool:
+        return list(pool.map(_run_job, items))
+
+
+def usable_workers() -> int:
+    """Processes a fit may fork: one per free core, or one when this process runs other threads (a fork
+    copies a lock another thread may hold, and the child can wait on it for ever)."""
+    return 1 if threading.active_count() > 1 else free_cores()
+
+
+def _set_job(function: Callable) -> None:
+    global _job  # set in each forked worker only: callers in several threads never share it
     _job = function
-    try:
-        with get_context("fork").Pool(min(workers, len(items))) as pool:
-            return pool.map(_run_job, items, chunksize=1)
-    finally:
-        _job = None
 
 
 def _run_job(item):

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.errors import InvalidInput
 from hotline.nlp.classifier import Head, fit_head
-from hotline.nlp.counting import forked_map, free_cores
+from hotline.nlp.counting import forked_map, usable_workers
 from hotline.nlp.evaluation import evaluate_split, read_table, scores
 from hotline.nlp.features import TextFeatures
 from hotline.nlp.places import Gazetteer
@@ -91,14 +91,14 @@ def train_columns(data: dict[str, list], category_parent: dict[str, str], models
     """Fit every head on columnar orders (text, places, category, request_type, department) and save.
 
     The text heads read the first `text_rows` orders (all when None; the store's come newest first), the
-    department router's history all of them. `workers` processes (default: one per free core) count the
+    department router's history all of them. `workers` processes (default: usable_workers()) count the
     texts and fit the heads.
     """
     started = time.perf_counter()
     if len(data["text"]) < 20:
         raise InvalidInput(f"only {len(data['text'])} closed orders to learn from; at least 20 are needed",
                            field="db")
-    workers = free_cores() if workers is None else workers
+    workers = usable_workers() if workers is None else workers
     n_text = len(data["text"]) if text_rows is None else max(20, min(text_rows, len(data["text"])))
     features = TextFeatures()
     matrix = features.fit_transform(data["text"][:n_text], data["places"][:n_text], workers=workers)

@@ -114,22 +114,26 @@ class OrderService:
         self._check_references(snap, action, params)
         article_id = _article_id(params) if action == Action.CLOSE else None
         at = at or self._clock()
-        orders = []
+        acted: dict[int, WorkOrder] = {}
         try:
             with unit_of_work(self._sessions) as session:
-                for index, number in enumerate(numbers):
+                # Locked in one order whatever the caller's: two batches sharing orders cannot deadlock.
+                for index in sorted(range(len(numbers)), key=numbers.__getitem__):
                     try:
-                        order = self._visible(session, actor, number, lock=True)
+                        order = self._visible(session, actor, numbers[index], lock=True)
                         self._apply(session, snap, actor, order, action, params, article_id, at)
                     except DomainError as error:
                         if not name_each:
                             raise
-                        raise type(error)(f"order {number}: {error.message}", field=f"numbers[{index}]",
+                        # A fault of a value the caller gave keeps its name; any other is this order's.
+                        field = error.field if error.field in params else f"numbers[{index}]"
+                        raise type(error)(f"order {numbers[index]}: {error.message}", field=field,
                                           rule=error.rule) from None
-                    orders.append(order)
+                    acted[index] = order
         except StaleDataError:
             raise Conflict("an order was changed by someone else meanwhile; reload and try again",
                            rule="concurrent_change") from None
+        orders = [acted[index] for index in range(len(numbers))]
         for order in orders:
             self._announce(order, action)
         return orders

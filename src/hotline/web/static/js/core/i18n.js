@@ -66,7 +66,8 @@ const WORDS = {
   to_close: ["待办结", "To close"], recently_closed: ["近期办结（可重办）", "Recently closed (reopen)"],
   alerts: ["预警", "Alerts"], incidents: ["事件（同类诉求）", "Incidents (similar requests)"],
   incident_orders: ["件工单", "orders"], incident_dispatch: ["全部派单", "Dispatch all"], incident_close: ["全部办结", "Close all"],
-  incident_done: ["已批量处理", "Done together"], incident_reply_hint: ["统一答复内容", "One answer for all"], select_order: ["请选择左侧工单", "Pick an order on the left"],
+  incident_done: ["已批量处理", "Done together"], incident_reply_hint: ["统一答复内容", "One answer for all"],
+  incident_unread: ["未能读取的工单（不在批量处理之内）", "Orders that could not be read (left out)"], select_order: ["请选择左侧工单", "Pick an order on the left"],
   // screen
   today_intake: ["今日受理", "Today's requests"], today_calls: ["今日来电", "Today's calls"],
   vs_yesterday: ["较昨日同时", "vs yesterday"], vs_last_week: ["较上周同日", "vs last week"],

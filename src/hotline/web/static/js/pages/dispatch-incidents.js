@@ -9,7 +9,10 @@ const SHOWN = 8;
 const nameOf = (d) => d.name || d.code;
 
 async function members(numbers) {
-  const orders = await Promise.all(numbers.slice(0, 50).map((n) => api(`/api/v1/orders/${encodeURIComponent(n)}`).catch(() => null)));
+  const orders = [];
+  for (let i = 0; i < numbers.length; i += 20) {  // a few requests at a time, every member read
+    orders.push(...await Promise.all(numbers.slice(i, i + 20).map((n) => api(`/api/v1/orders/${encodeURIComponent(n)}`).catch(() => null))));
+  }
   return orders.filter(Boolean);
 }
 
@@ -26,15 +29,21 @@ async function actOnAll(action, numbers, fields, done) {
 async function incidentView(numbers, done) {
   const orders = await members(numbers);
   const departments = (await reference("departments")).filter((d) => d.active !== false);
-  const registered = orders.filter((o) => o.status === "registered" || o.status === "returned").map((o) => o.number);
+  // What the lifecycle allows: dispatch from registered or returned; close from registered, or replied
+  // once the citizen was called back.
+  const numbersOf = (keep) => orders.filter(keep).map((o) => o.number);
+  const toDispatch = numbersOf((o) => o.status === "registered" || o.status === "returned");
+  const toClose = numbersOf((o) => o.status === "registered" || (o.status === "replied" && o.callback_at));
   const department = select("department", departments.map((d) => [d.code, nameOf(d)]), "", { required: true });
   const reply = el("textarea", { name: "reply", rows: 2, placeholder: t("incident_reply_hint") });
+  const unread = numbers.length - orders.length;
   return el("div.incident-detail", {},
+    unread ? el("p.error", {}, `${t("incident_unread")}：${unread}`) : null,
     el("ul.incident-orders", {}, orders.map((o) => el("li", {}, el("a", { href: `/orders/${encodeURIComponent(o.number)}` }, o.number), " ", o.summary || o.content || ""))),
-    el("form.incident-act", { dataset: { act: "dispatch" }, onsubmit: (e) => { e.preventDefault(); actOnAll("dispatch", registered, { department: department.value }, done); } },
-      field(t("department"), department), el("button", { type: "submit", disabled: !registered.length }, `${t("incident_dispatch")} (${registered.length})`)),
-    el("form.incident-act", { dataset: { act: "close" }, onsubmit: (e) => { e.preventDefault(); actOnAll("close", registered, { reply: reply.value }, done); } },
-      field(t("reply"), reply, true), el("button", { type: "submit", disabled: !registered.length }, `${t("incident_close")} (${registered.length})`)));
+    el("form.incident-act", { dataset: { act: "dispatch" }, onsubmit: (e) => { e.preventDefault(); actOnAll("dispatch", toDispatch, { department: department.value }, done); } },
+      field(t("department"), department), el("button", { type: "submit", disabled: !toDispatch.length }, `${t("incident_dispatch")} (${toDispatch.length})`)),
+    el("form.incident-act", { dataset: { act: "close" }, onsubmit: (e) => { e.preventDefault(); actOnAll("close", toClose, { reply: reply.value }, done); } },
+      field(t("reply"), reply, true), el("button", { type: "submit", disabled: !toClose.length }, `${t("incident_close")} (${toClose.length})`)));
 }
 
 export async function incidentsPanel(holder) {
