@@ -95,3 +95,20 @@ def test_totals_sum_the_kept_days_of_the_keys_asked_for(simulated_store, monkeyp
     totals = ledger.totals("address", asked, date(2023, 10, 12), date(2023, 10, 17))
     assert len(asked) > 10 and totals.sort_index().to_dict() == expected[asked[:-1]].sort_index().to_dict()
     assert ledger.totals("address", asked, date(2023, 10, 17), date(2023, 10, 17)).empty
+
+
+def test_cell_tallies_summed_outside_the_daily_spans_equal_those_summed_from_the_orders(simulated_store):
+    ledger = Ledger(simulated_store)
+    ledger.catch_up(FIRST)
+    upto, daily = date(2023, 10, 19), [(date(2023, 10, 13), date(2023, 10, 15))]
+    orders = orders_frame(simulated_store, datetime(2023, 10, 10), datetime(2023, 10, 19), READ_COLUMNS)
+    cells = history.tallies(orders, ("cell",))
+    inside = (cells["day"] >= pd.Timestamp(daily[0][0])) & (cells["day"] < pd.Timestamp(daily[0][1]))
+    stretch = (cells["day"] >= pd.Timestamp(daily[0][1])).astype(int)  # before the span 0, after it 1
+    summed = (cells[~inside].groupby([stretch[~inside], "key"]).agg(day=("day", "min"), count=("count", "sum"))
+              .reset_index(level="key").assign(kind="cell"))
+    expected = pd.concat([cells[inside], summed], ignore_index=True)
+    kept = ledger.tallies_summed("cell", FIRST, upto, daily)
+    columns = ["kind", "day", "key", "count"]
+    assert list(kept.columns) == columns and len(kept) < len(cells)
+    pd.testing.assert_frame_equal(_sorted(kept, columns), _sorted(expected, columns), check_dtype=False)
