@@ -73,6 +73,7 @@ def test_filtered_process_from_plain_columns_equals_the_figures_from_the_lists(a
     assert 0 < engine.rows(f"SELECT count(*) FROM {table}")[0][0] < engine.rows("SELECT count(*) FROM work_orders")[0][0]
     start = dataset["start"].replace(hour=0, minute=0)
     filters = [Filters(district="990101"), Filters(district="990102"), Filters(category="01"),
+               Filters(category="0101"), Filters(category="0201", district="990102"), Filters(category="09"),
                Filters(status="closed"), Filters(department="CGJ"),
                Filters(district="990101", created_from=start, created_to=start + timedelta(days=10)),
                Filters(district="990101", created_from=start + timedelta(days=30))]

@@ -59,32 +59,53 @@ def ordered(rows) -> list[tuple]:
 def rolled_stage_rows(ctx: Context) -> list[tuple]:
     """The stage rows of a window without dimension filters (daily.serves), from the rollups."""
     window, window_params = ctx.filters.window_sql("o.created_at")
-    # The pending orders' times and buckets once per statement (the picks read them in every arm).
-    pending = (f"WITH f AS ({stretches(daily.PENDING_ORDERS.name, window)}), p AS MATERIALIZED "
-               f"(SELECT stage, h, {stage_hours.bucket('h')} AS bucket FROM ({PER_STAGE})) ")
-    pending_params = [ctx.now] + window_params
     rolled, rolled_params = daily.window_by_month(daily.BY_STAGE_MONTH, daily.BY_STAGE, ctx.filters.created_from,
                                                   ctx.filters.created_to)
     counts: dict[str, list[tuple[int, int]]] = {}
     hours: dict[str, float] = {}
-    for stage, bucket, n, total in ctx.engine.rows(
-            f"{pending} SELECT stage, bucket, sum(n)::BIGINT, sum(hours) FROM (SELECT stage, bucket, n, "
-            f"micros / 3600e6 AS hours FROM ({rolled}) UNION ALL SELECT stage, bucket, 1, h FROM p) "
-            f"GROUP BY 1, 2 ORDER BY 1, 2", pending_params + rolled_params):
+    pending: dict[tuple[str, int], list[float]] = {}  # the pending times of the buckets the figures read
+    for stage, bucket, n, total, read, times in ctx.engine.rows(
+            _counted(stretches(daily.PENDING_ORDERS.name, window), rolled),
+            [ctx.now] + window_params + rolled_params):
         counts.setdefault(stage, []).append((bucket, n))
         hours[stage] = hours.get(stage, 0.0) + total
+        if read:
+            pending[(stage, bucket)] = times or []
     if not counts:
         return []
     sizes = {stage: sum(n for _, n in buckets) for stage, buckets in counts.items()}
     ranks = {stage: ranks_needed(n) for stage, n in sizes.items()}
     wanted = {(stage, *locate(counts[stage], rank)) for stage, needed in ranks.items() for rank in needed.values()}
-    picked = _pick(ctx, wanted, pending, pending_params)
+    picked = _pick(ctx, wanted, pending)
     values = {stage: {name: picked[(stage, *locate(counts[stage], rank))] for name, rank in needed.items()}
               for stage, needed in ranks.items()}
     between = _interpolated(ctx, {(stage, q): (values[stage][("lo", q)], values[stage][("hi", q)],
                                                _fraction(sizes[stage], q)) for stage in ranks for q in QUANTILES})
     return ordered((stage, n, hours[stage] / n, *(between[(stage, q)] for q in QUANTILES), values[stage]["last"])
                    for stage, n in sizes.items())
+
+
+def _counted(pending_orders: str, rolled: str) -> str:
+    """SQL: per stage and bucket in order: orders, hours, whether a figure reads it, and then its pending times.
+
+    The pending orders' times are found once, here: the buckets each rank of ranks_needed() lies in are
+    located in SQL, and their pending times (a few thousand) go to _pick() as lists. A bucket is read if it
+    holds a rank within one of the quantile's two: the same double arithmetic as ranks_needed(), and a
+    margin besides, so that the buckets _pick() needs are always among them."""
+    near = [f"(upto - n <= ceil((total - 1)::DOUBLE * {q}::DOUBLE) + 1 "
+            f"AND upto > floor((total - 1)::DOUBLE * {q}::DOUBLE) - 1)" for q in QUANTILES]
+    read = " OR ".join([*near, "(total - 1 >= upto - n AND total - 1 < upto)"])  # and the longest time's
+    return (f"WITH f AS ({pending_orders}), p AS MATERIALIZED "
+            f"(SELECT stage, h, {stage_hours.bucket('h')} AS bucket FROM ({PER_STAGE})), "
+            f"c AS (SELECT stage, bucket, sum(n)::BIGINT AS n, sum(hours) AS hours FROM (SELECT stage, bucket, n, "
+            f"micros / 3600e6 AS hours FROM ({rolled}) UNION ALL SELECT stage, bucket, 1, h FROM p) GROUP BY 1, 2), "
+            f"r AS MATERIALIZED (SELECT stage, bucket, n, hours, {read} AS read FROM (SELECT *, "
+            f"sum(n) OVER (PARTITION BY stage ORDER BY bucket ROWS UNBOUNDED PRECEDING)::BIGINT AS upto, "
+            f"sum(n) OVER (PARTITION BY stage)::BIGINT AS total FROM c)) "
+            f"SELECT r.stage, r.bucket, r.n, r.hours, r.read, t.times FROM r LEFT JOIN (SELECT stage, bucket, "
+            f"list(h) AS times FROM p SEMI JOIN (SELECT stage, bucket FROM r WHERE read) w "
+            f"ON p.stage = w.stage AND p.bucket = w.bucket GROUP BY 1, 2) t "
+            f"ON t.stage = r.stage AND t.bucket = r.bucket ORDER BY 1, 2")
 
 
 def ranks_needed(n: int) -> dict:
@@ -113,21 +134,23 @@ def locate(buckets: list[tuple[int, int]], rank: int) -> tuple[int, int, int]:
     raise ValueError(f"rank {rank} is not among {sum(n for _, n in buckets)} values")
 
 
-def _pick(ctx: Context, wanted: set[tuple[str, int, int, int]], pending: str, pending_params: list) -> dict:
-    """The value at each (stage, bucket, rank within, count) from that bucket's times only."""
+def _pick(ctx: Context, wanted: set[tuple[str, int, int, int]], pending: dict) -> dict:
+    """The value at each (stage, bucket, rank within, count) from that bucket's times only (`pending`: the
+    pending orders' times of each bucket read, from _counted())."""
     window, window_params = ctx.filters.window_sql("created_at")
     by_bucket: dict[tuple[str, int, int], list[int]] = {}
     for stage, bucket, rank, n in wanted:
         by_bucket.setdefault((stage, bucket, n), []).append(rank)
+    buckets = sorted(by_bucket.items())
     arms, params = [], []
-    for i, ((stage, bucket, n), ranks) in enumerate(sorted(by_bucket.items())):
+    for i, ((stage, bucket, n), ranks) in enumerate(buckets):
         # quantile_disc takes the value at index n - floor(n - n * q) - 1: this q lands on `rank` (n < 2^50).
         arms.append(f"SELECT {i} AS i, quantile_disc(h, ?) FROM (SELECT hours AS h FROM {stage_hours.TABLE.name} "
-                    f"WHERE stage = ? AND bucket = ? AND {window} UNION ALL SELECT h FROM p WHERE stage = ? AND bucket = ?)")
-        params += [[(rank + 0.5) / n for rank in ranks], stage, bucket, *window_params, stage, bucket]
-    found = dict(ctx.engine.rows(f"{pending} {' UNION ALL '.join(arms)}", pending_params + params))
+                    f"WHERE stage = ? AND bucket = ? AND {window} UNION ALL SELECT unnest(?::DOUBLE[]))")
+        params += [[(rank + 0.5) / n for rank in ranks], stage, bucket, *window_params, pending[(stage, bucket)]]
+    found = dict(ctx.engine.rows(" UNION ALL ".join(arms), params))
     return {(stage, bucket, rank, n): value
-            for i, ((stage, bucket, n), ranks) in enumerate(sorted(by_bucket.items()))
+            for i, ((stage, bucket, n), ranks) in enumerate(buckets)
             for rank, value in zip(ranks, found[i], strict=True)}
 
 
