@@ -30,6 +30,7 @@ import psutil
 from hotline.analytics.engine import AnalyticsEngine
 from hotline.analytics.filters import Filters
 from hotline.analytics.service import MODULES, AnalyticsService
+from hotline.platform import settle_heap
 from hotline.users.actor import Actor
 
 OUT = Path(__file__).parent / "analytics.json"
@@ -135,6 +136,7 @@ def main() -> None:
     t = time.perf_counter()
     engine.refresh()
     idle_refresh_ms = (time.perf_counter() - t) * 1000
+    settle_heap()  # as the server does once started (app.lifespan)
     now = datetime(args.year, 12, 31, 18, 0)
     service = AnalyticsService(engine, lambda: now)
     analyst = Actor("bench", "analyst")

@@ -15,7 +15,7 @@ from hotline.foresight.watch import AlertWatch
 from hotline.knowledge.api import router as kb_router
 from hotline.nlp.api import router as nlp_router
 from hotline.nlp.service import NlpService
-from hotline.platform import Platform, build_platform
+from hotline.platform import Platform, build_platform, settle_heap, unsettle_heap
 from hotline.reference.api import router as reference_router
 from hotline.users.api import router as users_router
 from hotline.web.errors import install_error_handlers
@@ -39,7 +39,9 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
             platform.analytics.engine.start()  # the first build of a big store takes a while
         if watch is not None:
             watch.start()
+        settle_heap()
         yield
+        unsettle_heap()
         if watch is not None:
             watch.stop()
         if platform.analytics is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -60,3 +61,19 @@ def build_platform(settings: Settings, clock: Clock | None = None) -> Platform:
             AnalyticsEngine(settings.database_url, settings.analytics_file(), settings.analytics_refresh_seconds), clock,
         ) if settings.analytics_enabled else None,
     )
+
+
+def settle_heap() -> None:
+    """Exempt what start-up built (modules, the platform, the analysis copy's state) from the collector.
+
+    A full collection walks every object the process holds, ~40 ms here once the analytics libraries are
+    loaded: one request in ten paid it (a one-month query's p95 went from 25 to 70 ms). Objects made
+    later are collected as usual; `unsettle_heap` hands the start-up objects back at shutdown.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def unsettle_heap() -> None:
+    """Make the objects `settle_heap` exempted collectable again (an app stopped, another may follow)."""
+    gc.unfreeze()
