@@ -11,8 +11,9 @@ Only the layout changes, never a row: `cluster` moves rows inside one transactio
 either all of them before or all after. A refresh appends new and changed orders at the end, in id order
 (as before); once the newest order opens a new month, `recluster` sorts that tail (the months since the
 last sort, and the older orders changed since), so settled months keep their runs. A changed old order
-is deleted from its run and appended: its run loses a row, the tail gains one (the tail's row groups then
-span old months; the next recluster gathers them in month order again).
+is deleted from its run and appended: its run loses a row, the tail gains one. The next recluster sorts the
+tail in ORDER but leaves it after the settled runs, so a filtered month then reads its run plus its part of
+each re-sorted tail (most orders close in the month after they came in); a rebuild puts every order back.
 """
 
 from __future__ import annotations
