@@ -10,7 +10,7 @@ import pytest
 from hotline.analytics import daily, process, process_orders
 from hotline.analytics.common import Context
 from hotline.analytics.filters import Filters
-from hotline.analytics.stages import FIGURES, ordered, stretches
+from hotline.analytics.stages import PER_STAGE, figures, ordered, stretches
 
 from .conftest import act, new_order
 
@@ -20,7 +20,7 @@ def _from_lists(engine, filters: Filters, now) -> tuple[list, list, list]:
     where, params = filters.where()
     found = engine.rows(
         f"WITH f AS MATERIALIZED ({stretches('work_orders', where)}) "
-        f"SELECT 'stage', stage, NULL, n, average, quantiles, longest FROM ({FIGURES}) "
+        f"SELECT 'stage', stage, NULL, n, average, quantiles, longest FROM ({figures(PER_STAGE)}) "
         f"UNION ALL SELECT 'wait', stage, department, count(*), avg(h), NULL, NULL FROM ({process.PER_WAIT}) "
         f"GROUP BY 2, 3 HAVING count(*) >= {process.MIN_ORDERS_FOR_WAIT} "
         f"UNION ALL SELECT 'flow', x.from_status, x.to_status, sum(x.n), count(*), NULL, NULL "

@@ -66,10 +66,10 @@ def _windows(start) -> list[Filters]:
 
 
 def _sorted_from_every_time(engine, filters: Filters, now) -> list[tuple]:
-    """DuckDB's quantile_cont over every stage time of the window's orders (the filtered path's FIGURES)."""
+    """DuckDB's quantile_cont over every stage time of the window's orders (figures() over PER_STAGE, as the filtered path did)."""
     where, params = filters.where()
     return stages.ordered((s, n, a, *q, x) for s, n, a, q, x in engine.rows(
-        f"WITH f AS ({stages.stretches('work_orders', where)}) {stages.FIGURES}", [now] + params))
+        f"WITH f AS ({stages.stretches('work_orders', where)}) {stages.figures(stages.PER_STAGE)}", [now] + params))
 
 
 def test_stage_figures_from_the_rollup_equal_quantile_cont_over_every_time(api, platform, dataset, clock):

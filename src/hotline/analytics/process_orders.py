@@ -4,9 +4,8 @@ A filtered window (a district's category over a month) used to read each order's
 pr_flows from work_orders: lists of structs of strings, whose decoding cost about half of the query (at
 10M orders ~98 ms of CPU; ~52 ms from this table). Here a settled order's stage times, waits and flows are
 columns of numbers: one column per stage, the first department's wait per wait stage, one column per
-usual transition. What does
-not fit a column (a second department at a stage, an unusual transition, a stage outside Status) stays in
-a short list, empty for almost every order, so every figure is still exact.
+usual transition. What does not fit a column (a second department at a stage, an unusual transition, a
+stage outside Status) stays in a short list, empty for almost every order, so every figure is still exact.
 
 Settled orders only (not bits.PENDING), like stage_hours.TABLE: their figures no longer change, so a
 refresh mostly adds rows; the pending orders' (whose last stage grows with now) are read from
@@ -76,12 +75,10 @@ def settled(source: str) -> str:
             f"FROM {source} WHERE NOT ({IS_PENDING}) AND pr_last_at IS NOT NULL")
 
 
-# A month's orders of one district and category lie together: a filtered window reads only their row
-# groups (the order layout.py gives work_orders). Rows a refresh adds land unsorted at the end.
-
-
 def fill_select(orders: str) -> str:
-    """SQL: every row of TABLE for the copied orders, in ORDER."""
+    """SQL: every row of TABLE for the copied orders, in layout.ORDER: a month's orders of one district and
+    category lie together, so a filtered window reads only their row groups (rows a refresh adds land
+    unsorted at the end)."""
     return f"{settled(orders)} ORDER BY {ORDER}"
 
 

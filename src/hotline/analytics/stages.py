@@ -48,8 +48,6 @@ def figures(times: str) -> str:
             f"max(h) AS longest FROM ({times}) GROUP BY 1")
 
 
-FIGURES = figures(PER_STAGE)  # over f
-
 
 def ordered(rows) -> list[tuple]:
     """Stage rows (stage, orders, average, median, p90, longest), the longest average first."""
