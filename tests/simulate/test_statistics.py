@@ -108,7 +108,7 @@ def test_every_incident_is_in_the_orders(year):
 def test_calls_follow_orders_and_staffing(year):
     wo, calls = year.work_orders, year.call_records
     ratio = calls.num_rows / wo.num_rows
-    assert 1.3 <= ratio <= 1.8, ratio
+    assert 2.7 <= ratio <= 3.3, ratio  # most calls make no order (simulation.yaml, calls)
     answered = _col(calls, "answered")
     abandon = 1 - answered.mean()
     assert 0.01 <= abandon <= 0.10, abandon
