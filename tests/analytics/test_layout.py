@@ -86,6 +86,62 @@ def test_recluster_sorts_the_tail_once_a_new_month_begins():
     assert not layout.recluster(con, "work_orders", "")
 
 
+def test_recluster_in_steps_moves_a_few_orders_per_call_and_ends_as_in_one_go():
+    def copy_with_a_new_month() -> tuple[duckdb.DuckDBPyConnection, datetime]:
+        con = _copy()
+        _add(con, 1, 200, START)
+        layout.cluster(con, "work_orders", "")
+        before = layout._from_micros(dict(con.execute("SELECT * FROM _watermarks").fetchall())[layout.SORTED_BEFORE])
+        _add(con, 201, 20, before + timedelta(days=40))
+        return con, before
+
+    whole, before = copy_with_a_new_month()
+    assert layout.recluster(whole, "work_orders", "", step_rows=None)
+    stepped, _ = copy_with_a_new_month()
+    # A table of rows keyed by order, appended as orders settle (process_orders): its rows move alike.
+    stepped.execute("CREATE TABLE settled AS SELECT id, district, id * 10 AS figure FROM work_orders WHERE id % 2 = 0 "
+                    "ORDER BY id DESC")
+    rows, settled = _rows(stepped), stepped.execute("SELECT * FROM settled ORDER BY id").fetchall()
+    tail = stepped.execute("SELECT count(*) FROM work_orders WHERE created_at >= ?", [before]).fetchone()[0]
+    calls = 0
+    while layout.recluster(stepped, "work_orders", "", step_rows=7, also=("settled",)):
+        calls += 1
+        assert _rows(stepped) == rows  # every step moves rows, never changes one
+        assert stepped.execute("SELECT * FROM settled ORDER BY id").fetchall() == settled
+        marks = dict(stepped.execute("SELECT * FROM _watermarks").fetchall())
+        assert (layout.PLAN_BEFORE in marks) == (calls < -(-tail // 7))  # the plan's marks until its last step
+    assert calls == -(-tail // 7)
+    assert _scan_order(stepped) == _scan_order(whole)
+    moved = [i for i in _scan_order(whole) if i % 2 == 0 and i in set(_sorted_order(whole, f"created_at >= '{before}'"))]
+    assert [r[0] for r in stepped.execute("SELECT id FROM settled").fetchall()][-len(moved):] == moved
+    assert dict(stepped.execute("SELECT * FROM _watermarks").fetchall()) == \
+        dict(whole.execute("SELECT * FROM _watermarks").fetchall())
+
+
+def test_an_order_that_changes_or_arrives_during_a_stepped_recluster_is_kept_and_sorted_next_time():
+    con = _copy()
+    _add(con, 1, 200, START)
+    layout.cluster(con, "work_orders", "")
+    before = layout._from_micros(dict(con.execute("SELECT * FROM _watermarks").fetchall())[layout.SORTED_BEFORE])
+    _add(con, 201, 20, before + timedelta(days=40))
+    assert layout.recluster(con, "work_orders", "", step_rows=5)
+    planned_changes = dict(con.execute("SELECT * FROM _watermarks").fetchall())[layout.PLAN_CHANGES]
+    # A refresh between steps: an order of the tail changed (deleted, appended anew) and a new order.
+    late = before + timedelta(days=45)
+    moved = con.execute("SELECT id FROM work_orders WHERE created_at >= ? ORDER BY id LIMIT 1", [before]).fetchone()[0]
+    con.execute("DELETE FROM work_orders WHERE id = ?", [moved])
+    con.execute("INSERT INTO work_orders VALUES (?, ?, ?, '620302', '09', '0909')", [moved, before, late])
+    con.execute("INSERT INTO work_orders VALUES (221, ?, ?, '620302', '01', '0101')", [late, late])
+    rows = _rows(con)
+    while layout.recluster(con, "work_orders", "", step_rows=5):
+        assert _rows(con) == rows
+    marks = dict(con.execute("SELECT * FROM _watermarks").fetchall())
+    assert marks[layout.SORTED_CHANGES] == planned_changes  # the changes after the plan are not taken as sorted
+    assert layout.PLAN_BEFORE not in marks
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [layout.PLAN]).fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM work_orders").fetchone()[0] == 221
+
+
 def test_a_built_copy_is_sorted_and_answers_the_same_after_a_refresh_sorts_its_tail(api, platform, dataset, clock):
     engine = platform.analytics.engine
     start = dataset["start"]

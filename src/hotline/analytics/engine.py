@@ -13,7 +13,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hotline.analytics import daily, layout, repeats, rollups
+from hotline.analytics import daily, layout, process_orders, repeats, rollups
 from hotline.analytics.bits import COMPUTED
 from hotline.analytics.derived import with_order_events
 from hotline.analytics.lookback import LookBack
@@ -146,6 +146,8 @@ class AnalyticsEngine:
         for table in (*TABLES, *rollups.TABLES, *daily.TABLES, _WATERMARKS):
             con.execute(f"DROP TABLE IF EXISTS {table.name}")
             con.execute(f"ALTER TABLE {table.name}{NEW} RENAME TO {table.name}")
+        con.execute(f"DROP TABLE IF EXISTS {layout.PLAN}")  # a re-sort in progress goes with its table
+        con.execute(f"ALTER TABLE IF EXISTS {layout.PLAN}{NEW} RENAME TO {layout.PLAN}")
         con.execute("COMMIT")
         con.close()
         self._reference_cache = {k.removesuffix(NEW): v for k, v in self._reference_cache.items() if k.endswith(NEW)}
@@ -157,6 +159,8 @@ class AnalyticsEngine:
         self._tops = {k: v for k, v in self._tops.items() if k.endswith(NEW) != bool(suffix)}  # those dropped
         self._lookback.forget(suffix)
         con = self._db.cursor()
+        if drop:
+            con.execute(f"DROP TABLE IF EXISTS {layout.PLAN}{suffix}")
         for table in (*TABLES, *rollups.TABLES, *daily.TABLES, _WATERMARKS):
             if drop:
                 con.execute(f"DROP TABLE IF EXISTS {table.name}{suffix}")
@@ -197,7 +201,8 @@ class AnalyticsEngine:
             changed += len(new_order_ids)
             changed += self._sync_upsert(con, source, WORK_ORDERS, suffix, new_order_ids)
             daily.fill(con, suffix)  # any order rollup not filled yet (a first build, an older copy), once
-            layout.recluster(con, f"work_orders{suffix}", suffix)  # once a month: the tail sorted (layout.py)
+            # Once a month the tail is sorted, in steps (layout.py); the settled orders' process rows with it.
+            layout.recluster(con, f"work_orders{suffix}", suffix, also=(f"{process_orders.TABLE.name}{suffix}",))
             call_top = self._top(con, f"call_records{suffix}")
             for name in ("call_records", "agent_shifts", "kb_searches"):
                 changed += len(self._sync_append(con, source, _table(name), suffix))

@@ -10,10 +10,16 @@ The newest month, still growing, stays in id order: "today" is then a few row gr
 Only the layout changes, never a row: `cluster` moves rows inside one transaction, and every reader sees
 either all of them before or all after. A refresh appends new and changed orders at the end, in id order
 (as before); once the newest order opens a new month, `recluster` sorts that tail (the months since the
-last sort, and the older orders changed since), so settled months keep their runs. A changed old order
-is deleted from its run and appended: its run loses a row, the tail gains one. The next recluster sorts the
-tail in ORDER but leaves it after the settled runs, so a filtered month then reads its run plus its part of
-each re-sorted tail (most orders close in the month after they came in); a rebuild puts every order back.
+last sort, and the older orders changed since), so settled months keep their runs. It does so in steps:
+first a plan (the tail's ids in their new order, from the key columns only), then at most STEP_ROWS
+orders per refresh, each step one transaction that moves its orders to the end of the table. Sorting the
+~600k orders of a month's tail at 10M orders in one go held the refresher for ~5 s, and new orders with
+it; in steps, a refresh is never held for more than one step. The few orders that arrive meanwhile lie
+between the steps' runs; the next month's re-sort takes them with the rest of its tail.
+A changed old order is deleted from its run and appended: its run loses a row, the tail gains one. The
+next recluster sorts the tail in ORDER but leaves it after the settled runs, so a filtered month then reads
+its run plus its part of each re-sorted tail (most orders close in the month after they came in); a
+rebuild puts every order back.
 """
 
 from __future__ import annotations
@@ -25,6 +31,12 @@ ORDER = "date_trunc('month', created_at), district, category_l1, category, creat
 # SORTED_CHANGES (the store's updated_at, epoch microseconds) lie in their sorted place.
 SORTED_BEFORE = "orders sorted before"
 SORTED_CHANGES = "orders sorted changes"
+# A re-sort in progress: its plan (ids in their new order) and the marks it will record once done.
+PLAN = "_resort"
+PLAN_BEFORE = "resort before"
+PLAN_CHANGES = "resort changes"
+# Orders one refresh moves at most: ~0.5 s of writing at 10M orders, so new orders keep flowing meanwhile.
+STEP_ROWS = 50_000
 EPOCH = datetime(1970, 1, 1)
 
 
@@ -49,34 +61,79 @@ def cluster(con, name: str, suffix: str) -> None:
     con.execute("COMMIT")
 
 
-def recluster(con, name: str, suffix: str) -> bool:
-    """Sort the tail appended since the last sort once an order of a later month has arrived; whether it
-    did. In the other refreshes: two look-ups that read only the tail's row groups."""
-    marks = dict(con.execute(f"SELECT name, value FROM _watermarks{suffix} WHERE name IN (?, ?)",
-                             [SORTED_BEFORE, SORTED_CHANGES]).fetchall())
-    if marks.get(SORTED_BEFORE) is None:
-        # Nothing sorted yet: an empty copy (its first fill sorts it all), or a first fill cut short.
-        if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT 1)").fetchone()[0] == 0:
+def recluster(con, name: str, suffix: str, step_rows: int | None = STEP_ROWS, also: tuple[str, ...] = ()) -> bool:
+    """Sort the tail appended since the last sort once an order of a later month has arrived, at most
+    `step_rows` orders per call (None: all at once); whether it moved anything. The tables named in `also`
+    (rows keyed by order id, appended when their order changes) have their rows of the same orders moved
+    in the same order. In the other refreshes: two look-ups that read only the tail's row groups, and one
+    in the catalogue."""
+    plan = f"{PLAN}{suffix}"
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [plan]).fetchone()[0]:
+        marks = dict(con.execute(f"SELECT name, value FROM _watermarks{suffix} WHERE name IN (?, ?)",
+                                 [SORTED_BEFORE, SORTED_CHANGES]).fetchall())
+        if marks.get(SORTED_BEFORE) is None:
+            # Nothing sorted yet: an empty copy (its first fill sorts it all), or a first fill cut short.
+            if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT 1)").fetchone()[0] == 0:
+                return False
+            cluster(con, name, suffix)
+            return True
+        if not _planned(con, name, suffix, _from_micros(marks[SORTED_BEFORE]),
+                        _from_micros(marks.get(SORTED_CHANGES))):
             return False
-        cluster(con, name, suffix)
-        return True
-    before, changes = _from_micros(marks[SORTED_BEFORE]), _from_micros(marks.get(SORTED_CHANGES))
+    while not _step(con, (name, *also), suffix, step_rows) and step_rows is None:
+        pass
+    return True
+
+
+def _planned(con, name: str, suffix: str, before: datetime, changes: datetime | None) -> bool:
+    """Write the plan of a re-sort (the tail's ids in the order they will lie) if an order of a month
+    after `before`'s has arrived; whether it did. Reads only the key columns."""
     later = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} WHERE created_at >= ? LIMIT 1)",
                         [_next_month(before)]).fetchone()[0]
     if not later:
         return False
     tail = "created_at >= ? OR created_at IS NULL" + (" OR updated_at >= ?" if changes else "")
-    params = [before] + ([changes] if changes else [])
+    newest, changed = con.execute(f"SELECT max(created_at), max(updated_at) FROM {name}").fetchone()
+    newest = _month_start(newest)
     con.execute("BEGIN")
-    con.execute(f"CREATE TEMP TABLE _tail AS SELECT * FROM {name} WHERE {tail}", params)
-    con.execute(f"DELETE FROM {name} WHERE {tail}", params)
-    newest = _month_start(con.execute("SELECT max(created_at) FROM _tail").fetchone()[0])
-    con.execute(f"INSERT INTO {name} SELECT * FROM _tail WHERE created_at < ? ORDER BY {ORDER}", [newest])
-    _place(con, name, "_tail", "created_at >= ? OR created_at IS NULL", [newest])
-    con.execute("DROP TABLE _tail")
-    _mark(con, name, suffix)
+    # The newest month's orders go last, in id order (_place): they are still arriving.
+    con.execute(f"CREATE TABLE {PLAN}{suffix} AS SELECT id, row_number() OVER (ORDER BY "
+                f"coalesce(created_at >= ?, true), CASE WHEN coalesce(created_at >= ?, true) THEN id END, {ORDER}) "
+                f"AS seq FROM {name} WHERE {tail}", [newest, newest, before] + ([changes] if changes else []))
+    _set_marks(con, suffix, (PLAN_BEFORE, _micros(newest)), (PLAN_CHANGES, _micros(changed)))
     con.execute("COMMIT")
     return True
+
+
+def _step(con, names: tuple[str, ...], suffix: str, step_rows: int | None) -> bool:
+    """Move the plan's next `step_rows` orders (or all) to the end of each table, in the plan's order, in
+    one transaction; whether the plan is done. An order changed since the plan moves as it is now: its
+    change is newer than the plan's mark, so the next re-sort takes it again."""
+    plan = f"{PLAN}{suffix}"
+    con.execute("BEGIN")
+    lo = con.execute(f"SELECT min(seq) FROM {plan}").fetchone()[0]
+    if lo is not None:
+        hi = lo + step_rows if step_rows is not None else None
+        chunk = f"seq < {hi}" if hi is not None else "TRUE"
+        for name in names:
+            con.execute(f"CREATE TEMP TABLE _moving AS SELECT p.seq AS _seq, w.* FROM {name} w JOIN {plan} p "
+                        f"USING (id) WHERE {chunk}")
+            con.execute(f"DELETE FROM {name} WHERE id IN (SELECT id FROM {plan} WHERE {chunk})")
+            con.execute(f"INSERT INTO {name} SELECT * EXCLUDE (_seq) FROM _moving ORDER BY _seq")
+            con.execute("DROP TABLE _moving")
+        con.execute(f"DELETE FROM {plan} WHERE {chunk}")
+    done = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {plan} LIMIT 1)").fetchone()[0] == 0
+    if done:
+        marks = dict(con.execute(f"SELECT name, value FROM _watermarks{suffix} WHERE name IN (?, ?)",
+                                 [PLAN_BEFORE, PLAN_CHANGES]).fetchall())
+        con.execute(f"DROP TABLE {plan}")
+        con.execute(f"DELETE FROM _watermarks{suffix} WHERE name IN (?, ?)", [PLAN_BEFORE, PLAN_CHANGES])
+        if marks.get(PLAN_BEFORE) is None:  # marks lost (a rebuild swapped in around the plan): take today's
+            _mark(con, names[0], suffix)
+        else:
+            _set_marks(con, suffix, (SORTED_BEFORE, marks[PLAN_BEFORE]), (SORTED_CHANGES, marks.get(PLAN_CHANGES)))
+    con.execute("COMMIT")
+    return done
 
 
 def _place(con, into: str, source: str, where: str, params: list) -> None:
@@ -89,12 +146,19 @@ def _place(con, into: str, source: str, where: str, params: list) -> None:
 def _mark(con, name: str, suffix: str) -> None:
     """Record that the orders up to the newest one's month, and their changes so far, are sorted."""
     newest, changed = con.execute(f"SELECT max(created_at), max(updated_at) FROM {name}").fetchone()
-    con.execute(f"DELETE FROM _watermarks{suffix} WHERE name IN (?, ?)", [SORTED_BEFORE, SORTED_CHANGES])
     if newest is None:
+        _set_marks(con, suffix)
         return
     # The newest month is left in id order (_place): the next recluster sorts it, once it is settled.
-    con.execute(f"INSERT INTO _watermarks{suffix} VALUES (?, ?), (?, ?)",
-                [SORTED_BEFORE, _micros(_month_start(newest)), SORTED_CHANGES, _micros(changed)])
+    _set_marks(con, suffix, (SORTED_BEFORE, _micros(_month_start(newest))), (SORTED_CHANGES, _micros(changed)))
+
+
+def _set_marks(con, suffix: str, *marks: tuple[str, int | None]) -> None:
+    """Replace the sort marks (or, given none, remove them)."""
+    names = [n for n, _ in marks] or [SORTED_BEFORE, SORTED_CHANGES]
+    con.execute(f"DELETE FROM _watermarks{suffix} WHERE name IN ({', '.join('?' * len(names))})", names)
+    for mark in marks:
+        con.execute(f"INSERT INTO _watermarks{suffix} VALUES (?, ?)", list(mark))
 
 
 def _month_start(moment: datetime) -> datetime:
