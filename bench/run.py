@@ -9,6 +9,7 @@ store kept under bench/work/ (built once per size, reused afterwards: it is big)
 from __future__ import annotations
 
 import argparse
+import hashlib
 import subprocess
 import sys
 import time
@@ -17,6 +18,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "work"
+PACK = HERE.parent / "src" / "hotline" / "citypacks" / "jinchang"
+START, DAYS = date(2024, 1, 1), 731  # two years: a year to measure (2025) and the year before it to compare
 STEPS = ("simulate", "analytics", "foresight", "nlp", "pages")
 
 
@@ -29,17 +32,22 @@ def sh(*args: str) -> None:
 
 
 def shared_store(orders: int) -> str:
-    """A simulated Jinchang store with about `orders` orders over two years, built once."""
+    """A simulated Jinchang store with about `orders` orders over two years, built once (again whenever the
+    city pack's simulation settings change: the .done file records what it was built from)."""
+    from hotline.simulate import expected_orders
+
     WORK.mkdir(exist_ok=True)
     path = WORK / f"store-{orders}.db"
     url = f"sqlite:///{path}"
-    if not (WORK / f"store-{orders}.done").exists():
+    scale = orders / expected_orders(PACK, START, DAYS)
+    made_from = f"scale {scale:.4f}, simulation.yaml {hashlib.sha256((PACK / 'simulation.yaml').read_bytes()).hexdigest()[:16]}"
+    done = WORK / f"store-{orders}.done"
+    if not done.exists() or done.read_text().splitlines()[-1:] != [made_from]:
         for old in WORK.glob(f"store-{orders}.db*"):
             old.unlink()
-        scale = orders / (420 * 731)
-        sh(sys.executable, "-m", "hotline", "simulate", "--db", url, "--start", "2024-01-01", "--days", "731",
+        sh(sys.executable, "-m", "hotline", "simulate", "--db", url, "--start", START.isoformat(), "--days", str(DAYS),
            "--scale", f"{scale:.4f}", "--truth", str(WORK / f"incidents-{orders}.json"))
-        (WORK / f"store-{orders}.done").write_text(date.today().isoformat())
+        done.write_text(f"{date.today().isoformat()}\n{made_from}\n")
     return url
 
 
