@@ -3,8 +3,9 @@
 Citizens' messages to a government come as a subject line and a rambling body. The subject is short
 and usually names the matter; the body carries more words but also stories, greetings and side
 remarks. Two heads are fitted — one on the whole text, one on the subject alone — and their calibrated
-probabilities are blended with the weight that scores the best macro-F1 on a stratified hold-out, so
-a file whose first column says nothing useful ends up ignoring it.
+probabilities are blended with the weight that scores the best log-likelihood on a stratified hold-out,
+so a file whose first column says nothing useful ends up ignoring it. A third source, the city pack's
+catalogue prior (prior.py), is then blended in geometrically with the weight the same hold-out picks.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ import numpy as np
 
 from hotline.nlp.classifier import Head, fit_head, stratified_split
 from hotline.nlp.features import TextFeatures
+from hotline.nlp.prior import DEFAULT_PACK, PriorHead, catalogue_prior, fit_prior_head, log_blend
 
 # Joins a file's text columns (see evaluation.read_table) so the first one can be told apart again;
 # cleaning turns it into a space, so models that do not look for it see plain text.
 FIELD_SEP = "\x1f"
 SUBJECT_WEIGHTS = (0.0, 0.15, 0.3, 0.45, 0.6, 0.75)
+# Weights of the catalogue prior in the geometric blend (docs/nlp-evaluation.md, "Catalogue prior").
+PRIOR_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 # Heads for files are refitted on all rows once calibrated, and their SVM runs to convergence:
 # files hold thousands of rows, not the store's hundreds of thousands. NB-scaled character 1–2-grams
 # seen in at least two training rows (docs/nlp-evaluation.md, real subjects and subject + start of
@@ -39,13 +43,16 @@ def split_fields(text: str) -> tuple[str, str]:
 
 @dataclass
 class MessageClassifier:
-    """Whole-text and subject heads over their own feature spaces, and the subject's blend weight."""
+    """Whole-text and subject heads over their own feature spaces, the subject's blend weight, and the
+    catalogue prior's head and weight (none when the hold-out gave the prior no weight)."""
 
     features: TextFeatures
     head: Head
     subject_features: TextFeatures | None = None
     subject_head: Head | None = None
     subject_weight: float = 0.0
+    prior_head: PriorHead | None = None
+    prior_weight: float = 0.0
 
     @property
     def classes(self) -> np.ndarray:
@@ -59,6 +66,8 @@ class MessageClassifier:
         if self.subject_head is not None and self.subject_weight > 0:
             subject_prob = self.subject_head.proba(self.subject_features.transform(list(subjects)))
             prob = (1 - self.subject_weight) * prob + self.subject_weight * subject_prob
+        if self.prior_head is not None and self.prior_weight > 0:
+            prob = log_blend(prob, self.prior_head.proba(list(wholes)), self.prior_weight)
         return prob
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
@@ -66,31 +75,50 @@ class MessageClassifier:
         return self.classes[self.proba(texts).argmax(axis=1)]
 
 
-def fit_messages(texts: Sequence[str], labels: Sequence[str], holdout: float = 0.15, seed: int = 0) -> MessageClassifier:
-    """Fit both heads; the subject's weight is the one with the best hold-out log-likelihood, then all rows are used.
+def fit_messages(texts: Sequence[str], labels: Sequence[str], holdout: float = 0.15, seed: int = 0,
+                 prior: str | None = DEFAULT_PACK) -> MessageClassifier:
+    """Fit both heads and the prior's; their weights are the ones with the best hold-out log-likelihood,
+    then all rows are used.
 
     Likelihood, not macro-F1: a subject head that knows nothing is calibrated to near-uniform
     probabilities, which leave most argmaxes alone, so on a hold-out of a few hundred rows some weight
     always wins a point or two of F1 by luck; blending in that flatness only ever costs likelihood.
+    The subject weight is chosen first, then the catalogue prior's (`prior`: a city pack name or
+    folder, None to leave the prior out) on top of that blend, on the same held-out rows.
     """
     texts = list(texts)
     labels = np.asarray(labels, dtype=object).astype(str)
+    wholes = [split_fields(t)[1] for t in texts]
     has_subject = sum(bool(split_fields(t)[0]) for t in texts) >= 0.5 * len(texts)
-    weight = 0.0
+    catalogue = catalogue_prior(str(prior)) if prior is not None else None
+    prior_features = catalogue.features(wholes) if catalogue is not None else None
+    weight, prior_weight = 0.0, 0.0
     fit_idx, check_idx = stratified_split(labels, holdout, seed)
-    if has_subject and len(check_idx) >= 20 and len(np.unique(labels[fit_idx])) > 1:
-        trial = _fit_both([texts[i] for i in fit_idx], labels[fit_idx], seed)
-        whole = trial.head.proba(trial.features.transform([split_fields(texts[i])[1] for i in check_idx]))
-        subject = trial.subject_head.proba(trial.subject_features.transform([split_fields(texts[i])[0] for i in check_idx]))
+    if (has_subject or catalogue is not None) and len(check_idx) >= 20 and len(np.unique(labels[fit_idx])) > 1:
+        trial = _fit_both([texts[i] for i in fit_idx], labels[fit_idx], seed, with_subject=has_subject)
+        whole = trial.head.proba(trial.features.transform([wholes[i] for i in check_idx]))
         truth = np.searchsorted(trial.classes, labels[check_idx])
 
-        def score(w: float) -> float:
-            blended = (1 - w) * whole + w * subject
-            return float(np.log(blended[np.arange(len(truth)), truth] + 1e-9).mean())
+        def likelihood(prob: np.ndarray) -> float:
+            return float(np.log(prob[np.arange(len(truth)), truth] + 1e-9).mean())
 
-        weight = max(SUBJECT_WEIGHTS, key=score)  # ties keep the smaller weight: max returns the first
+        blended = whole
+        if has_subject:
+            subject = trial.subject_head.proba(
+                trial.subject_features.transform([split_fields(texts[i])[0] for i in check_idx]))
+            # Ties keep the smaller weight: max returns the first.
+            weight = max(SUBJECT_WEIGHTS, key=lambda w: likelihood((1 - w) * whole + w * subject))
+            blended = (1 - weight) * whole + weight * subject
+        if catalogue is not None:
+            head = fit_prior_head(catalogue, prior_features[fit_idx], labels[fit_idx])
+            if list(head.classes) == list(trial.classes):
+                prior_prob = head.proba_features(prior_features[check_idx])
+                prior_weight = max(PRIOR_WEIGHTS, key=lambda w: likelihood(log_blend(blended, prior_prob, w)))
     model = _fit_both(texts, labels, seed, with_subject=weight > 0)
     model.subject_weight = weight
+    if prior_weight > 0:
+        model.prior_head = fit_prior_head(catalogue, prior_features, labels)
+        model.prior_weight = prior_weight
     return model
 
 

@@ -1,0 +1,119 @@
+"""The catalogue prior: the city pack's categories and phrasings as knowledge for classifying labelled files."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from hotline.nlp.cli import app as nlp_cli
+from hotline.nlp.messages import FIELD_SEP, fit_messages
+from hotline.nlp.prior import catalogue_documents, catalogue_prior, fit_prior_head, log_blend
+
+# Real-looking subjects (written for these tests, not taken from any file) in three of the 7 classes.
+SUBJECTS = {
+    "环境保护": ["小区旁工地夜间施工噪音扰民", "化工厂偷排废水河道发臭", "楼下烧烤店油烟直排", "砖厂烟囱天天冒黑烟",
+             "垃圾站臭气熏天", "养猪场粪便污染水塘", "KTV噪音太大睡不着", "搅拌站粉尘污染严重"],
+    "交通运输": ["公交车班次太少等车难", "出租车拒载乱收费", "高速收费站长期拥堵", "网约车无证非法营运",
+             "渣土车超载上路", "长途客运站乱拉客", "快递网点乱收费", "火车站黑车拉客"],
+    "教育文体": ["学校乱收补课费", "幼儿园学位严重不足", "代课教师工资拖欠", "体育馆不对市民开放",
+             "培训机构不退学费", "小学转学难", "民办学校收费太高", "中学师资力量不足"],
+}
+
+
+def _rows(copies: int = 3) -> tuple[list[str], list[str]]:
+    texts, labels = [], []
+    for label, subjects in SUBJECTS.items():
+        for k in range(copies):
+            for i, subject in enumerate(subjects):
+                texts.append(f"{'A' if k else 'K'}{i % 5 + k}区{subject}{FIELD_SEP}尊敬的领导您好，{subject}，请尽快处理。")
+                labels.append(label)
+    return texts, labels
+
+
+def test_the_prior_is_built_from_the_shipped_pack_alone():
+    codes, names, documents = catalogue_documents()
+    assert len(codes) == len(names) == len(documents) >= 50
+    i = codes.index("0502")  # 噪声污染 under 生态环境: both names, then the pack's phrasings
+    assert documents[i][:2] == ["生态环境", "噪声污染"] and len(documents[i]) > 5
+    prior = catalogue_prior()
+    assert prior is catalogue_prior()  # fitted once per process
+    texts = ["小区日夜噪声环绕晚上睡不着", "家里突然停电了冰箱里的东西都坏了", ""]
+    features = prior.features(texts)
+    assert features.shape == (3, len(prior.codes)) and np.allclose(features.sum(axis=1), 1.0)
+    top = [prior.codes[j] for j in features.argmax(axis=1)[:2]]
+    assert top == ["0502", "0303"]  # noise pollution, power supply
+    assert prior.features([]).shape == (0, len(prior.codes))
+
+
+def test_a_prior_head_maps_the_pack_categories_to_the_file_labels():
+    prior = catalogue_prior()
+    texts, labels = _rows()
+    head = fit_prior_head(prior, prior.features(texts), np.array(labels))
+    assert list(head.classes) == sorted(SUBJECTS)
+    prob = head.proba(["楼下饭店油烟熏得没法开窗", "孩子明年小学入学招生怎么报名"])
+    assert prob.shape == (2, 3) and np.allclose(prob.sum(axis=1), 1.0)
+    assert list(head.classes[prob.argmax(axis=1)]) == ["环境保护", "教育文体"]
+
+
+def test_the_geometric_blend_keeps_rows_normalised_and_weight_zero_changes_nothing():
+    a = np.array([[0.7, 0.2, 0.1], [0.2, 0.5, 0.3]])
+    b = np.array([[0.1, 0.1, 0.8], [0.3, 0.4, 0.3]])
+    assert log_blend(a, b, 0.0) is a
+    mixed = log_blend(a, b, 0.5)
+    assert np.allclose(mixed.sum(axis=1), 1.0) and mixed[0, 2] > a[0, 2]
+    assert np.allclose(log_blend(a, b, 1.0), b, atol=1e-4)
+
+
+def test_the_pipeline_trains_and_predicts_with_the_prior_and_without_it():
+    texts, labels = _rows(copies=4)
+    with_prior = fit_messages(texts, labels)
+    without = fit_messages(texts, labels, prior=None)
+    assert without.prior_head is None and without.prior_weight == 0
+    assert with_prior.prior_weight in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
+    assert (with_prior.prior_head is None) == (with_prior.prior_weight == 0)
+    new = [f"B1区工地晚上打桩噪音大{FIELD_SEP}晚上十二点还在施工", f"公交站台被拆了{FIELD_SEP}等车只能站在马路上"]
+    for model in (with_prior, without):
+        prob = model.proba(new)
+        assert prob.shape == (2, 3) and np.allclose(prob.sum(axis=1), 1.0)
+        assert list(model.predict(new)) == ["环境保护", "交通运输"]
+
+
+def test_the_prior_head_enters_the_probabilities_by_its_weight_only():
+    texts, labels = _rows(copies=4)
+    plain = fit_messages(texts, labels, prior=None)
+    model = fit_messages(texts, labels, prior=None)
+    prior = catalogue_prior()
+    model.prior_head = fit_prior_head(prior, prior.features([t.split(FIELD_SEP)[1] for t in texts]), np.array(labels))
+    new = [t.replace("A", "C") for t in texts[::7]]
+    model.prior_weight = 0.0
+    assert np.allclose(model.proba(new), plain.proba(new))
+    model.prior_weight = 0.3
+    blended = model.proba(new)
+    assert np.allclose(blended.sum(axis=1), 1.0) and not np.allclose(blended, plain.proba(new))
+
+
+def _write(path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["留言主题", "留言详情", "一级标签"])
+        writer.writerows(rows)
+    return path
+
+
+def test_evaluate_with_train_runs_on_a_small_labelled_file(tmp_path):
+    texts, labels = _rows(copies=4)
+    rows = [(*t.split(FIELD_SEP), label) for t, label in zip(texts, labels)]
+    train = _write(tmp_path / "train.csv", rows[0::2])
+    test = _write(tmp_path / "test.csv", rows[1::2])
+    result = CliRunner().invoke(nlp_cli, [
+        "evaluate", "--input", str(test), "--text-col", "留言主题", "--text-col", "留言详情",
+        "--label-col", "一级标签", "--train", str(train), "--baseline"])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output)
+    assert set(scores["per_class"]) == set(SUBJECTS) and scores["n"] == len(rows) // 2
+    assert 0.0 <= scores["macro_f1"] <= 1.0 and "gain_over_stronger_baseline_points" in scores
