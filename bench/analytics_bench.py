@@ -6,8 +6,10 @@
 The store must hold simulated data (hotline.simulate.run); results are merged into bench/analytics.json
 (or --out; --modules times only some modules, and the targets then judge only those).
 --reuse keeps an existing copy (its build time is then not measured, only the catch-up refresh);
---freshness adds one order to the store (SQLite only: it writes to the store!) and times how long it
-takes to show in `overview` with the refresher running.
+--freshness adds orders to the store one after another (SQLite only: it writes to the store!; --freshness-orders,
+10 by default) and times how long each takes to show in `overview` with the refresher running. The orders are
+stamped now: on a simulated store that ends earlier, the first opens a new month, so the copy re-sorts its tail
+(layout.py) while the others arrive.
 """
 
 from __future__ import annotations
@@ -119,6 +121,7 @@ def main() -> None:
     parser.add_argument("--district", default="620302")
     parser.add_argument("--category", default="01")
     parser.add_argument("--freshness", action="store_true")
+    parser.add_argument("--freshness-orders", type=int, default=10)
     parser.add_argument("--out", type=Path, default=OUT, help="the JSON file the figures are merged into")
     parser.add_argument("--modules", default=",".join(MODULES), help="comma-separated modules to time")
     args = parser.parse_args()
@@ -164,7 +167,7 @@ def main() -> None:
     fresh = None
     if args.freshness:
         engine.start(background=True)
-        fresh = [freshness(args.store, service, analyst) for _ in range(3)]
+        fresh = [freshness(args.store, service, analyst) for _ in range(args.freshness_orders)]
         print("freshness s", fresh, flush=True)
     done.set()
     timed_six = [m for m in SIX if m in results["one_year_city"]]
