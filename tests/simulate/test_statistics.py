@@ -132,7 +132,19 @@ def test_calls_follow_orders_and_staffing(year):
     assert ab[0] < 0.02 and ab[-1] > 0.2
     # Repeat callers: some phones have many orders.
     _, per_phone = np.unique(_col(wo, "citizen_phone"), return_counts=True)
-    assert per_phone.max() >= 20
+    assert 20 <= per_phone.max() <= 365 * 1.25  # the busiest caller: about one order a day at most
+
+
+def test_frequent_callers_shares_follow_zipf_under_a_cap():
+    from hotline.simulate.generate import caller_shares
+
+    share = caller_shares(1000, 1.15, 0.01)
+    assert abs(share.sum() - 1) < 1e-12 and share.max() <= 0.01 * (1 + 1e-9)
+    assert (np.diff(share) <= 1e-10).all()  # still by rank
+    assert (share[:5] == share[0]).all() and share[-1] < share[100]  # the capped ones equal, the tail Zipf
+    uncapped = caller_shares(1000, 1.15, 1.0)
+    assert np.allclose(uncapped / uncapped[0], 1.0 / np.arange(1, 1001) ** 1.15)
+    assert np.allclose(caller_shares(10, 1.15, 0.05), 0.1)  # a cap that cannot hold: all equal
 
 
 def test_knowledge_base(year):

@@ -50,8 +50,9 @@ def build_model(pack_dir, start: date, days: int, seed: int, scale: float, overr
     c = model.sim["citizens"]
     pool = max(int(float(model.sim["base_daily_orders"]) * scale * days * float(c["pool_per_1000_orders"]) / 1000), 10)
     model.pool_phones = rng.integers(13_000_000_000, 20_000_000_000, pool)
-    w = 1.0 / np.arange(1, pool + 1) ** float(c["zipf"])
-    model.pool_cum = np.cumsum(w) / w.sum()
+    # A frequent caller makes at most max_orders_per_day orders on average, however big the city.
+    cap = float(c["max_orders_per_day"]) / (float(c["repeat_share"]) * float(model.sim["base_daily_orders"]) * scale)
+    model.pool_cum = np.cumsum(caller_shares(pool, float(c["zipf"]), cap))
     model.pool_cum[-1] = 1.0
     model.masters = {}
     model.rng_jitter = lambda n: np.random.default_rng([seed, n, 3]).standard_normal((2, n))
@@ -173,6 +174,20 @@ def decoded(table: pa.Table) -> pa.Table:
     """The table with dictionary-encoded columns turned into plain text (what stores take)."""
     cols = [c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in table.columns]
     return pa.table(cols, names=table.column_names).combine_chunks()
+
+
+def caller_shares(pool: int, zipf: float, cap: float) -> np.ndarray:
+    """Each frequent caller's share of the pool's orders: Zipf by rank, no share above `cap` (the excess
+    spread over the others in proportion, as often as needed; all equal when the cap cannot hold)."""
+    if cap * pool <= 1:
+        return np.full(pool, 1.0 / pool)
+    share = 1.0 / np.arange(1, pool + 1) ** zipf
+    share /= share.sum()
+    while (over := share > cap * (1 + 1e-9)).any():
+        excess = (share[over] - cap).sum()
+        share[over] = cap
+        share[~over] += excess * share[~over] / share[~over].sum()
+    return share
 
 
 def generate(pack_dir, start: date, days: int, seed: int, scale: float = 1.0, *, overrides: dict | None = None) -> SimulatedData:
