@@ -2,13 +2,14 @@
 
 A few hundred labelled messages cannot teach that `小区日夜噪声环绕` is about the environment or
 `110千伏变电站` about the power supply; the city pack shipped with the product can. Its category
-catalogue (categories.csv, two levels) and its citizens' phrasings per category (phrases.yaml: short
-titles `s`, problem statements `p`, questions `q`) make a small training set of their own. The prior
+catalogue (categories.csv, two levels), its citizens' phrasings per category (phrases.yaml: short
+titles `s`, problem statements `p`, questions `q`) and its category vocabulary (lexicon.yaml: 25–40
+words of the field per category) make a small training set of their own. The prior
 
 - fits, once per pack and process, a character 1–2-gram TF-IDF + multinomial logistic regression on
-  those phrasings (each phrasing, and the category's level-1 and level-2 names, one row labelled with
-  its level-2 category): `CataloguePrior.features` gives, per text, the probability of each of the
-  pack's level-2 categories;
+  those rows (each phrasing, each lexicon term, and the category's level-1 and level-2 names, one row
+  labelled with its level-2 category): `CataloguePrior.features` gives, per text, the probability of
+  each of the pack's level-2 categories;
 - and, per labelled file, `PriorHead` learns from the file's own training rows how those probabilities
   map to the file's labels (a balanced, strongly regularised logistic regression on the standardised
   probabilities), since the file's classes are not the pack's.
@@ -34,9 +35,11 @@ from hotline.nlp.text import clean
 from hotline.reference.citypack import read_pack
 
 DEFAULT_PACK = "jinchang"
-# The pack classifier is fitted on ~1,000 short rows (the jinchang pack: 836 phrasings and the names)
-# in 83 classes; a weak penalty lets it trust the words a category's phrasings share. The file's head sees ~80 correlated probabilities from a few
-# hundred rows, so it is regularised hard (chosen on fold deals 1–2 of the real sample, see the docs).
+# The pack classifier is fitted on a few thousand short rows (the jinchang pack: 836 phrasings,
+# 2,606 lexicon terms and the names) in 83 classes; a weak penalty lets it trust the words a
+# category's rows share (C was chosen before the lexicon was added). The file's head sees ~80
+# correlated probabilities from a few hundred rows, so it is regularised hard (chosen on fold deals
+# 1–2 of the real sample, see the docs).
 PACK_C = 10.0
 HEAD_C = 0.03
 
@@ -57,13 +60,17 @@ class CataloguePrior:
         return self.model.predict_proba(self.vectorizer.transform([clean(t) for t in texts]))
 
 
+def _optional_yaml(path: Path) -> dict:
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
+
+
 def catalogue_documents(pack: str | Path = DEFAULT_PACK) -> tuple[list[str], list[str], list[list[str]]]:
     """(level-2 codes, names, phrasings) of a pack: each category's level-1 and own name, then its
-    phrases.yaml titles, problem statements and questions."""
+    phrases.yaml titles, problem statements and questions, then its lexicon.yaml terms (one item each)."""
     checked = read_pack(pack)
-    phrase_file = checked.path / "phrases.yaml"  # optional: without it the names alone make the prior
-    phrases = (yaml.safe_load(phrase_file.read_text(encoding="utf-8")) or {}) if phrase_file.exists() else {}
-    by_category = phrases.get("categories") or {}
+    # Both files are optional: without them the names alone make the prior.
+    by_category = _optional_yaml(checked.path / "phrases.yaml").get("categories") or {}
+    lexicon = _optional_yaml(checked.path / "lexicon.yaml").get("categories") or {}
     names = {c["code"]: c["name"] for c in checked.categories}
     codes, labels, documents = [], [], []
     for category in checked.categories:
@@ -72,6 +79,7 @@ def catalogue_documents(pack: str | Path = DEFAULT_PACK) -> tuple[list[str], lis
         own = by_category.get(category["code"]) or {}
         items = [names.get(category["parent"] or "", ""), category["name"]]
         items += [str(x) for kind in ("s", "p", "q") for x in own.get(kind) or []]
+        items += [str(x) for x in lexicon.get(category["code"]) or []]
         codes.append(category["code"])
         labels.append(category["name"])
         documents.append([x for x in items if x])
