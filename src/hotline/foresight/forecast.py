@@ -218,9 +218,23 @@ def hourly(daily: pd.DataFrame, profile: pd.DataFrame, kinds: pd.Series, slots: 
 
 def slot_profile(times: pd.Series, kinds: pd.Series, slots: int = 24) -> pd.DataFrame:
     """Share of a day's volume per slot (hour or half-hour), on working days and days off."""
+    return slot_shares(pd.DataFrame({"ds": times, "y": np.ones(len(times), dtype=np.int64)}), kinds, slots)
+
+
+def slot_shares(counts: pd.DataFrame, kinds: pd.Series, slots: int = 24) -> pd.DataFrame:
+    """`slot_profile` from counts: `counts` has ds (a time within the slot, e.g. its start) and y.
+
+    Each slot's count is one more than seen (no slot is given a share of nothing): off (bool), slot, share.
+    """
     minutes = 24 * 60 // slots
-    slot = (times.dt.hour * 60 + times.dt.minute) // minutes
+    times = counts["ds"]
+    slot = ((times.dt.hour * 60 + times.dt.minute) // minutes).to_numpy()
     off = kinds.reindex(times.dt.normalize()).isin(("sat", "sun", "holiday", "festival")).to_numpy()
-    counts = pd.crosstab(off, slot).reindex(index=[False, True], columns=range(slots), fill_value=0) + 1
-    shares = counts.div(counts.sum(axis=1), axis=0)
+    seen = counts["y"].groupby([off, slot]).sum()
+    table = pd.DataFrame(0, index=pd.Index([False, True]), columns=pd.RangeIndex(slots), dtype=np.int64)
+    for (day_off, at), y in seen.items():
+        if 0 <= at < slots:
+            table.loc[bool(day_off), int(at)] = y
+    table += 1
+    shares = table.div(table.sum(axis=1), axis=0)
     return shares.stack().rename("share").rename_axis(["off", "slot"]).reset_index()

@@ -13,7 +13,8 @@ from hotline.foresight import forecast as fc
 from hotline.foresight import preplan, staffing, topics
 from hotline.foresight.daytypes import day_kinds
 from hotline.foresight.models import SpecialTopic, TopicTask
-from hotline.foresight.queries import calls_frame, daily_counts, data_span, orders_frame, shifts_frame
+from hotline.foresight.queries import (calls_per_slot, daily_counts, data_span, orders_frame, recent_talk,
+                                       shifts_frame)
 
 LEVELS = {"city": (), "category": ("category_l1",), "district": ("district",),
           "category_district": ("category_l1", "district")}
@@ -73,18 +74,20 @@ class ForesightService:
         the rest take online requests and call citizens back.
         """
         start = datetime.combine(day, datetime.min.time())
-        calls = calls_frame(self.platform.engine, start - timedelta(days=history_days), start)
-        if calls.empty:
+        since = start - timedelta(days=history_days)
+        per_slot = calls_per_slot(self.platform.engine, since, start, 30)
+        if per_slot.empty:
             raise NotFound("the store holds no calls to learn from")
-        daily = calls.groupby(calls["queued_at"].dt.normalize()).size().rename("y").reset_index()
-        daily = fc.complete(daily.rename(columns={"queued_at": "ds"}).assign(unique_id="calls"),
-                            end=pd.Timestamp(start) - pd.Timedelta(days=1))
+        daily = per_slot.groupby(per_slot["ds"].dt.normalize())["y"].sum().reset_index()
+        daily = fc.complete(daily.assign(unique_id="calls"), end=pd.Timestamp(start) - pd.Timedelta(days=1))
         kinds = self._kinds(daily["ds"].min().date(), day)
         horizon = (day - daily["ds"].max().date()).days
         predicted = fc.forecast(daily, kinds, horizon)
-        slots = fc.hourly(predicted.tail(1), fc.slot_profile(calls["queued_at"], kinds, 48), kinds, 48)
-        answered = calls[calls["answered"] & (calls["talk_seconds"] > 0)]
-        aht = (float(answered["talk_seconds"].tail(20000).mean()) if len(answered) else 180.0) + wrap_seconds
+        slots = fc.hourly(predicted.tail(1), fc.slot_shares(per_slot, kinds, 48), kinds, 48)
+        # Mean talk of the newest 20,000 answered calls with talk: a sum of integers over a count, the same
+        # float as pandas' mean of those rows.
+        talked, talk_seconds = recent_talk(self.platform.engine, since, start, 20000)
+        aht = (talk_seconds / talked if talked else 180.0) + wrap_seconds
         shifts = shifts_frame(self.platform.engine, start, start + timedelta(days=1))
         rows = []
         for slot in slots.itertuples(index=False):
