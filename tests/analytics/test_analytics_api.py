@@ -128,7 +128,17 @@ def test_calls_reconcile_with_the_stored_calls(api, platform, dataset):
     assert body["missed_not_called_back"]["count"] == missed
     assert sum(r["offered"] for r in body["by_half_hour"]) == offered
     assert sum(r["offered"] for r in body["by_time"]) == offered
-    assert sum(r["answered"] for r in body["by_agent"]) == answered
+    assert sum(r["answered"] for r in body["by_agent"]) == answered and body["by_agent_others"] is None
+    assert body["agents"] == len(body["by_agent"]) >= 3
+    # Only the busiest agents listed: the others summed in one row, every figure still adds up.
+    few = get(api, "calls", **params, agents=2)
+    assert few["by_agent"] == body["by_agent"][:2] and few["agents"] == body["agents"]
+    others = few["by_agent_others"]
+    assert others["agents"] == body["agents"] - 2
+    for figure in ("offered", "answered", "abandoned", "missed_not_called_back"):
+        assert others[figure] == sum(r[figure] for r in body["by_agent"][2:])
+    assert others["answer_rate"]["denominator"] == sum(r["offered"] for r in body["by_agent"][2:])
+    assert abs((others["shift_hours"] or 0) - sum(r["shift_hours"] or 0 for r in body["by_agent"][2:])) < 0.05
 
 
 @pytest.mark.parametrize("narrowed", [{}, {"district": "990101", "category": "01"}, {"channel": "phone"}],

@@ -31,13 +31,14 @@ def analyse(
     weights: Annotated[str | None, Query(description="response,resolution,satisfaction weights, e.g. 30,35,35")] = None,
     min_count: Annotated[int | None, Query(ge=1)] = None,
     shrinkage: Annotated[float | None, Query(ge=0)] = None,
+    agents: Annotated[int | None, Query(ge=1, le=100_000, description="calls: agents listed one by one (100)")] = None,
 ) -> dict:
     """One module's figures; every figure carries `drill`, the GET /api/v1/orders filter behind it."""
     if platform.analytics is None:
         raise NotFound("the analysis platform is switched off (HOTLINE_ANALYTICS_ENABLED)", field="module")
     filters = parse_filter(Filters, params, ZoneInfo(platform.settings.timezone))
     group = check_group_by(group_by, "day") if group_by else None
-    options = {"min_count": min_count, "shrinkage": shrinkage, "weights": _weights(weights)}
+    options = {"min_count": min_count, "shrinkage": shrinkage, "weights": _weights(weights), "agents": agents}
     return platform.analytics.module(actor, module, filters, group, options)
 
 

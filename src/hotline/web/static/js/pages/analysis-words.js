@@ -24,7 +24,7 @@ export const KEY_NAMES = {
   service_level: ["服务水平", "Service level"], abandonment_rate: ["放弃率", "Abandonment rate"], asa_seconds: ["平均应答(秒)", "ASA (s)"],
   average_talk_seconds: ["平均通话(秒)", "Avg talk (s)"], average_abandon_wait_seconds: ["平均放弃等待(秒)", "Avg abandon wait (s)"],
   missed_not_called_back: ["未回拨", "Missed, not called back"], by_half_hour: ["半小时分布", "By half hour"], by_weekday: ["星期分布", "By weekday"],
-  by_agent: ["话务员", "By agent"], peak_intervals: ["高峰时段", "Peak intervals"], calls_per_order: ["每单来电", "Calls per order"],
+  by_agent: ["话务员", "By agent"], by_agent_others: ["其他话务员合计", "Other agents together"], agents: ["话务员人数", "Agents"], peak_intervals: ["高峰时段", "Peak intervals"], calls_per_order: ["每单来电", "Calls per order"],
   shift_hours: ["在岗小时", "Shift hours"], occupancy: ["占用率", "Occupancy"],
   on_time_signing_rate: ["按时签收率", "On-time signing"], on_time_completion_rate: ["按时办结率", "On-time completion"],
   overdue_ever: ["曾超期", "Ever overdue"], overdue_rate: ["超期率", "Overdue rate"], return_rate: ["退单率", "Return rate"],
