@@ -130,10 +130,20 @@ def main() -> None:
             Path(args.copy + suffix).unlink(missing_ok=True)
     process = psutil.Process(os.getpid())
     load_before = load()
+    peak = [process.memory_info().rss]
+
+    def watch() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], process.memory_info().rss)
+            done.wait(0.2)
+
+    done = threading.Event()
+    threading.Thread(target=watch, daemon=True).start()
     engine = AnalyticsEngine(args.store, args.copy)
     t = time.perf_counter()
     engine.start(background=False)
     build_s = time.perf_counter() - t
+    build_peak = peak[0]
     counts = {name: engine.rows(f"SELECT count(*) FROM {name}")[0][0]
               for name in ("work_orders", "order_events", "call_records", "kb_searches")}
     t = time.perf_counter()
@@ -149,15 +159,6 @@ def main() -> None:
                                       district=args.district, category=args.category),
     }
     results: dict = {}
-    peak = [process.memory_info().rss]
-
-    def watch() -> None:
-        while not done.is_set():
-            peak[0] = max(peak[0], process.memory_info().rss)
-            done.wait(0.2)
-
-    done = threading.Event()
-    threading.Thread(target=watch, daemon=True).start()
     for query, filters in queries.items():
         results[query] = {}
         for module in args.modules.split(","):
@@ -177,6 +178,7 @@ def main() -> None:
         "catch_up_seconds": round(build_s, 1) if args.reuse else None,
         "idle_refresh_ms": round(idle_refresh_ms, 1), "new_order_in_overview_seconds": fresh,
         "rss_mb": round(process.memory_info().rss / 2**20), "peak_rss_mb": round(peak[0] / 2**20),
+        "build_peak_rss_mb": round(build_peak / 2**20),
         "copy_file_mb": round(Path(args.copy).stat().st_size / 2**20) if args.copy != ":memory:" else None,
         "machine": machine(), "load_before": load_before, "load_after": load(),
         "command": " ".join([Path(sys.executable).name, *sys.argv]),

@@ -33,14 +33,14 @@ def sh(*args: str) -> None:
 
 def shared_store(orders: int) -> str:
     """A simulated Jinchang store with about `orders` orders over two years, built once (again whenever the
-    city pack's simulation settings change: the .done file records what it was built from)."""
+    city pack or the simulator's code changes: the .done file records what it was built from)."""
     from hotline.simulate import expected_orders
 
     WORK.mkdir(exist_ok=True)
     path = WORK / f"store-{orders}.db"
     url = f"sqlite:///{path}"
     scale = orders / expected_orders(PACK, START, DAYS)
-    made_from = f"scale {scale:.4f}, simulation.yaml {hashlib.sha256((PACK / 'simulation.yaml').read_bytes()).hexdigest()[:16]}"
+    made_from = f"scale {scale:.4f}, simulator {_fingerprint()}"
     done = WORK / f"store-{orders}.done"
     if not done.exists() or done.read_text().splitlines()[-1:] != [made_from]:
         for old in WORK.glob(f"store-{orders}.db*"):
@@ -49,6 +49,15 @@ def shared_store(orders: int) -> str:
            "--scale", f"{scale:.4f}", "--truth", str(WORK / f"incidents-{orders}.json"))
         done.write_text(f"{date.today().isoformat()}\n{made_from}\n")
     return url
+
+
+def _fingerprint() -> str:
+    """A hash of what a simulated store is made from: the city pack and the simulator's code."""
+    digest = hashlib.sha256()
+    for path in sorted([*PACK.rglob("*"), *(HERE.parent / "src" / "hotline" / "simulate").rglob("*.py")]):
+        if path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def main() -> None:

@@ -118,8 +118,10 @@ def _agents(ctx: Context, rows: list[dict], listed: int) -> tuple[list[dict], di
         return out, None
     parts = {k: sum(r[k] for r in rest) for k in _empty()}
     shift = sum(shifts.get(r["agent"]) or 0 for r in rest)
+    # Occupancy over the agents with a shift in the window, as for a listed agent (None without one).
+    talk_on_shift = sum(r["talk"] for r in rest if shifts.get(r["agent"]))
     return out, {"agents": len(rest), **figures(parts), "shift_hours": round(shift / 3600, 2) if shift else None,
-                 "occupancy": ratio(parts["talk"], shift)}
+                 "occupancy": ratio(talk_on_shift, shift)}
 
 
 def _peaks(ctx: Context, halves: str, params: list) -> list[dict]:

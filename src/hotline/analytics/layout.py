@@ -68,7 +68,8 @@ def recluster(con, name: str, suffix: str, step_rows: int | None = STEP_ROWS, al
     in the same order. In the other refreshes: two look-ups that read only the tail's row groups, and one
     in the catalogue."""
     plan = f"{PLAN}{suffix}"
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [plan]).fetchone()[0]:
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main' "
+                       "AND NOT temporary", [plan]).fetchone()[0]:
         marks = dict(con.execute(f"SELECT name, value FROM _watermarks{suffix} WHERE name IN (?, ?)",
                                  [SORTED_BEFORE, SORTED_CHANGES]).fetchall())
         if marks.get(SORTED_BEFORE) is None:

@@ -51,7 +51,8 @@ def build_model(pack_dir, start: date, days: int, seed: int, scale: float, overr
     pool = max(int(float(model.sim["base_daily_orders"]) * scale * days * float(c["pool_per_1000_orders"]) / 1000), 10)
     model.pool_phones = rng.integers(13_000_000_000, 20_000_000_000, pool)
     # A frequent caller makes at most max_orders_per_day orders on average, however big the city.
-    cap = float(c["max_orders_per_day"]) / (float(c["repeat_share"]) * float(model.sim["base_daily_orders"]) * scale)
+    per_day = c.get("max_orders_per_day")  # a pack without it: no cap
+    cap = float(per_day) / (float(c["repeat_share"]) * float(model.sim["base_daily_orders"]) * scale) if per_day else 1.0
     model.pool_cum = np.cumsum(caller_shares(pool, float(c["zipf"]), cap))
     model.pool_cum[-1] = 1.0
     model.masters = {}
