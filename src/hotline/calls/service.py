@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.clock import Clock
 from hotline.db import unit_of_work
 from hotline.errors import Conflict, InvalidInput, NotFound
-from hotline.calls.models import CallRecord
+from hotline.calls.models import AgentShift, CallRecord
 from hotline.users.actor import Actor
 from hotline.workorders.domain import Role
 from hotline.workorders.intake import normalise_phone
 from hotline.workorders.models import WorkOrder
 
 MAX_SECONDS = 6 * 3600
+MAX_SHIFT = timedelta(hours=24)
 
 
 def _seconds(data: dict, name: str) -> int:
@@ -65,6 +66,31 @@ class CallService:
             session.add(call)
         self._publish({"type": "call", "answered": answered, "wait_seconds": wait, "at": queued_at.isoformat()})
         return call
+
+    def plan_shifts(self, actor: Actor, shifts: list[dict[str, Any]]) -> int:
+        """Add agents' shifts to the roster (agent, start_at, end_at), all or none; a shift the roster
+        already holds (same agent, start and end) is skipped. The number added."""
+        actor.require_role(Role.SUPERVISOR, Role.ADMIN)
+        wanted: dict[tuple[str, datetime, datetime], None] = {}
+        for i, shift in enumerate(shifts):
+            agent, start, end = shift.get("agent"), shift.get("start_at"), shift.get("end_at")
+            if not isinstance(agent, str) or not agent.strip() or not agent.isprintable() or len(agent) > 64:
+                raise InvalidInput("'agent' must be an agent's name (1 to 64 characters)", field=f"shifts[{i}].agent")
+            for name, value in (("start_at", start), ("end_at", end)):
+                if not isinstance(value, datetime):
+                    raise InvalidInput(f"'{name}' must be a time", field=f"shifts[{i}].{name}")
+            if not start < end <= start + MAX_SHIFT:
+                raise InvalidInput("a shift ends after it starts, within 24 hours", field=f"shifts[{i}].end_at")
+            wanted[(agent, start, end)] = None
+        if not wanted:
+            return 0
+        with unit_of_work(self._sessions) as session:
+            lo, hi = min(s for _, s, _ in wanted), max(s for _, s, _ in wanted)
+            held = set(session.execute(select(AgentShift.agent, AgentShift.start_at, AgentShift.end_at).where(
+                AgentShift.start_at >= lo, AgentShift.start_at <= hi)).tuples())
+            new = [AgentShift(agent=a, start_at=s, end_at=e) for a, s, e in wanted if (a, s, e) not in held]
+            session.add_all(new)
+        return len(new)
 
     def record_callback(self, actor: Actor, call_id: int, at: datetime | None = None) -> CallRecord:
         """Mark a missed call as called back (at `at`, default now); the row's updated_at says it changed."""

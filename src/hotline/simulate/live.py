@@ -87,6 +87,10 @@ class LiveTrickle:
         rows = data.work_orders.select(["id", "created_at", *INTAKE_FIELDS, "closed_directly"]).to_pylist()
         self._queue = [r for r in rows if not today_known or r["created_at"] > now.strftime("%Y-%m-%d %H:%M:%S")]
         self._calls = [c for c in data.call_records.to_pylist() if c["order_id"] is None]
+        # The day's roster is planned ahead: the agents on duty are known before their calls come.
+        self._platform.calls.plan_shifts(SUPERVISOR, [
+            {"agent": s["agent"], "start_at": datetime.fromisoformat(s["start_at"]),
+             "end_at": datetime.fromisoformat(s["end_at"])} for s in data.agent_shifts.to_pylist()])
         self._day = day
 
     def _arrive(self, now: datetime) -> None:
