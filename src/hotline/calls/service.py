@@ -86,8 +86,8 @@ class CallService:
             return 0
         with unit_of_work(self._sessions) as session:
             lo, hi = min(s for _, s, _ in wanted), max(s for _, s, _ in wanted)
-            held = set(session.execute(select(AgentShift.agent, AgentShift.start_at, AgentShift.end_at).where(
-                AgentShift.start_at >= lo, AgentShift.start_at <= hi)).tuples())
+            held = {tuple(row) for row in session.execute(select(AgentShift.agent, AgentShift.start_at, AgentShift.end_at)
+                                                           .where(AgentShift.start_at >= lo, AgentShift.start_at <= hi))}
             new = [AgentShift(agent=a, start_at=s, end_at=e) for a, s, e in wanted if (a, s, e) not in held]
             session.add_all(new)
         return len(new)
