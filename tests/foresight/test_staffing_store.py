@@ -16,7 +16,7 @@ from hotline.foresight import forecast as fc
 from hotline.foresight import staffing
 from hotline.foresight.daytypes import day_kinds
 from hotline.foresight.queries import _times, calls_per_slot, recent_talk, shifts_frame
-from hotline.foresight.service import ForesightService
+from hotline.foresight.service import ForesightService, staffing_answer
 
 DAY = date(2024, 3, 4)
 START = datetime(2024, 3, 4)
@@ -84,19 +84,7 @@ def _old_staffing(service: ForesightService, day: date, target=staffing.Target()
     answered = calls[calls["answered"] & (calls["talk_seconds"] > 0)]
     aht = (float(answered["talk_seconds"].tail(20000).mean()) if len(answered) else 180.0) + wrap_seconds
     shifts = shifts_frame(service.platform.engine, start, start + timedelta(days=1))
-    rows = []
-    for slot in slots.itertuples(index=False):
-        begin, finish = slot.ds.to_pydatetime(), slot.ds.to_pydatetime() + timedelta(minutes=30)
-        on_duty = round(int(((shifts["start_at"] < finish) & (shifts["end_at"] > begin)).sum()) * inbound_share)
-        need_c = staffing.agents_erlang_c(slot.mean, aht, 1800, target)
-        need_a = staffing.agents_erlang_a(slot.mean, aht, 1800, target, patience_seconds)
-        now = staffing.erlang_a(slot.mean, aht, 1800, on_duty, target.answer_seconds, patience_seconds)
-        rows.append({"start": begin.isoformat(), "calls": round(slot.mean, 1), "agents_erlang_c": need_c.agents,
-                     "agents_erlang_a": need_a.agents, "on_duty": on_duty, "gap": need_a.agents - on_duty,
-                     "answer_rate_if_unchanged": round(1 - now.abandon_rate, 4),
-                     "service_level_if_unchanged": round(now.service_level, 4)})
-    return {"day": day.isoformat(), "aht_seconds": round(aht, 1), "patience_seconds": patience_seconds,
-            "inbound_share": inbound_share, "target": vars(target), "slots": rows}
+    return staffing_answer(day, slots, aht, shifts, target, patience_seconds, inbound_share)
 
 
 def _old_slot_profile(times: pd.Series, kinds: pd.Series, slots: int = 24) -> pd.DataFrame:

@@ -129,10 +129,8 @@ def _step(con, names: tuple[str, ...], suffix: str, step_rows: int | None) -> bo
                                  [PLAN_BEFORE, PLAN_CHANGES]).fetchall())
         con.execute(f"DROP TABLE {plan}")
         con.execute(f"DELETE FROM _watermarks{suffix} WHERE name IN (?, ?)", [PLAN_BEFORE, PLAN_CHANGES])
-        if marks.get(PLAN_BEFORE) is None:  # marks lost (a rebuild swapped in around the plan): take today's
-            _mark(con, names[0], suffix)
-        else:
-            _set_marks(con, suffix, (SORTED_BEFORE, marks[PLAN_BEFORE]), (SORTED_CHANGES, marks.get(PLAN_CHANGES)))
+        # The plan and its marks are written in one transaction and swapped or dropped together (engine.py).
+        _set_marks(con, suffix, (SORTED_BEFORE, marks[PLAN_BEFORE]), (SORTED_CHANGES, marks.get(PLAN_CHANGES)))
     con.execute("COMMIT")
     return done
 

@@ -20,6 +20,25 @@ LEVELS = {"city": (), "category": ("category_l1",), "district": ("district",),
           "category_district": ("category_l1", "district")}
 
 
+def staffing_answer(day: date, slots: pd.DataFrame, aht: float, shifts: pd.DataFrame, target: staffing.Target,
+                    patience_seconds: float, inbound_share: float) -> dict:
+    """The staffing answer from the day's forecast half-hours (ds, mean), the handling time and the shifts:
+    per half-hour the agents needed (Erlang C and A), those on duty, and the service if nothing changes."""
+    rows = []
+    for slot in slots.itertuples(index=False):
+        begin, finish = slot.ds.to_pydatetime(), slot.ds.to_pydatetime() + timedelta(minutes=30)
+        on_duty = round(int(((shifts["start_at"] < finish) & (shifts["end_at"] > begin)).sum()) * inbound_share)
+        need_c = staffing.agents_erlang_c(slot.mean, aht, 1800, target)
+        need_a = staffing.agents_erlang_a(slot.mean, aht, 1800, target, patience_seconds)
+        now = staffing.erlang_a(slot.mean, aht, 1800, on_duty, target.answer_seconds, patience_seconds)
+        rows.append({"start": begin.isoformat(), "calls": round(slot.mean, 1), "agents_erlang_c": need_c.agents,
+                     "agents_erlang_a": need_a.agents, "on_duty": on_duty, "gap": need_a.agents - on_duty,
+                     "answer_rate_if_unchanged": round(1 - now.abandon_rate, 4),
+                     "service_level_if_unchanged": round(now.service_level, 4)})
+    return {"day": day.isoformat(), "aht_seconds": round(aht, 1), "patience_seconds": patience_seconds,
+            "inbound_share": inbound_share, "target": vars(target), "slots": rows}
+
+
 class ForesightService:
     """Reads history from the store and runs the pure foresight functions on it."""
 
@@ -89,20 +108,7 @@ class ForesightService:
         talked, talk_seconds = recent_talk(self.platform.engine, since, start, 20000)
         aht = (talk_seconds / talked if talked else 180.0) + wrap_seconds
         shifts = shifts_frame(self.platform.engine, start, start + timedelta(days=1))
-        rows = []
-        for slot in slots.itertuples(index=False):
-            begin, finish = slot.ds.to_pydatetime(), slot.ds.to_pydatetime() + timedelta(minutes=30)
-            on_duty = round(int(((shifts["start_at"] < finish) & (shifts["end_at"] > begin)).sum()) * inbound_share)
-            need_c = staffing.agents_erlang_c(slot.mean, aht, 1800, target)
-            need_a = staffing.agents_erlang_a(slot.mean, aht, 1800, target, patience_seconds)
-            now = staffing.erlang_a(slot.mean, aht, 1800, on_duty, target.answer_seconds, patience_seconds)
-            rows.append({"start": begin.isoformat(), "calls": round(slot.mean, 1), "agents_erlang_c": need_c.agents,
-                         "agents_erlang_a": need_a.agents, "on_duty": on_duty, "gap": need_a.agents - on_duty,
-                         "answer_rate_if_unchanged": round(1 - now.abandon_rate, 4),
-                         "service_level_if_unchanged": round(now.service_level, 4)})
-        return {"day": day.isoformat(), "aht_seconds": round(aht, 1), "patience_seconds": patience_seconds,
-                "inbound_share": inbound_share,
-                "target": vars(target), "slots": rows}
+        return staffing_answer(day, slots, aht, shifts, target, patience_seconds, inbound_share)
 
     def preplan(self, today: date, months: int = 2) -> list[dict]:
         """Problems history says are coming in the next months, with volumes per district and departments."""

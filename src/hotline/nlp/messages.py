@@ -90,11 +90,13 @@ def fit_messages(texts: Sequence[str], labels: Sequence[str], holdout: float = 0
     labels = np.asarray(labels, dtype=object).astype(str)
     wholes = [split_fields(t)[1] for t in texts]
     has_subject = sum(bool(split_fields(t)[0]) for t in texts) >= 0.5 * len(texts)
-    catalogue = catalogue_prior(str(prior)) if prior is not None else None
-    prior_features = catalogue.features(wholes) if catalogue is not None else None
     weight, prior_weight = 0.0, 0.0
     fit_idx, check_idx = stratified_split(labels, holdout, seed)
-    if (has_subject or catalogue is not None) and len(check_idx) >= 20 and len(np.unique(labels[fit_idx])) > 1:
+    checkable = len(check_idx) >= 20 and len(np.unique(labels[fit_idx])) > 1
+    # Without a hold-out to weigh it on, the prior keeps weight 0: neither fitted nor applied.
+    catalogue = catalogue_prior(str(prior)) if prior is not None and checkable else None
+    prior_features = catalogue.features(wholes) if catalogue is not None else None
+    if checkable and (has_subject or catalogue is not None):
         trial = _fit_both([texts[i] for i in fit_idx], labels[fit_idx], seed, with_subject=has_subject)
         whole = trial.head.proba(trial.features.transform([wholes[i] for i in check_idx]))
         truth = np.searchsorted(trial.classes, labels[check_idx])
