@@ -155,3 +155,23 @@ def test_evaluate_with_train_runs_on_a_small_labelled_file(tmp_path):
     scores = json.loads(result.output)
     assert set(scores["per_class"]) == set(SUBJECTS) and scores["n"] == len(rows) // 2
     assert 0.0 <= scores["macro_f1"] <= 1.0 and "gain_over_stronger_baseline_points" in scores
+
+
+def test_evaluate_takes_the_pack_of_the_prior_or_none_and_names_a_wrong_one(tmp_path):
+    texts, labels = _rows(copies=12)  # enough training rows for a hold-out that weighs the prior
+    rows = [(*t.split(FIELD_SEP), label) for t, label in zip(texts, labels)]
+    train = _write(tmp_path / "train.csv", rows[0::2])
+    test = _write(tmp_path / "test.csv", rows[1::2])
+    args = ["evaluate", "--input", str(test), "--text-col", "留言主题", "--text-col", "留言详情",
+            "--label-col", "一级标签", "--train", str(train)]
+    # A copy of the shipped pack in a folder of its own is used as given.
+    folder = tmp_path / "pack"
+    shutil.copytree(read_pack("jinchang").path, folder)
+    runs = {name: CliRunner().invoke(nlp_cli, [*args, "--pack", name]) for name in ("none", str(folder), "jinchang")}
+    for result in runs.values():
+        assert result.exit_code == 0, result.output
+    predicted = fit_messages(texts[0::2], labels[0::2], prior=None).predict(texts[1::2])
+    assert json.loads(runs["none"].output)["accuracy"] == round(float(np.mean(predicted == np.array(labels[1::2]))), 4)
+    assert json.loads(runs[str(folder)].output) == json.loads(runs["jinchang"].output)
+    wrong = CliRunner().invoke(nlp_cli, [*args, "--pack", str(tmp_path / "no-such-pack")])
+    assert wrong.exit_code != 0 and "no city pack" in wrong.output

@@ -41,18 +41,25 @@ def evaluate(
     baseline: Annotated[bool, typer.Option(help="with --train: also score the char-TF-IDF + LinearSVC baselines")] = False,
     folds: Annotated[int, typer.Option(help="without --train: k-fold cross-validation on --input instead of the trained model (0 = off)")] = 0,
     models: ModelsOption = None,
+    pack: Annotated[str | None, typer.Option("--pack", help="with --train or --folds: the city pack (name or folder) whose catalogue informs the classifier (default: the shipped jinchang pack); 'none' for none")] = None,
 ) -> None:
     """Print {"accuracy", "macro_f1", "per_class"} as JSON."""
     from hotline.nlp.evaluation import cross_validate, read_table
+    from hotline.nlp.prior import DEFAULT_PACK
     from hotline.nlp.training import evaluate as evaluate_file
+    from hotline.reference.citypack import read_pack
 
     try:
+        prior = DEFAULT_PACK if pack is None else None if pack.lower() == "none" else pack
+        if prior is not None:
+            read_pack(prior)  # a wrong name or a broken pack is reported before any fitting
         if folds and train is None:
             texts, labels = read_table(input, text_col, label_col)
-            result = cross_validate(texts, labels, folds=folds)
+            result = cross_validate(texts, labels, folds=folds, prior=prior)
         else:
             result = evaluate_file(input, text_col, label_col, train_file=train,
-                                   models_dir=models or settings_for(None).models_dir, baseline=baseline)
+                                   models_dir=models or settings_for(None).models_dir, baseline=baseline,
+                                   prior=prior)
     except DomainError as error:
         fail(error)
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from sklearn.svm import LinearSVC
 
 from hotline.errors import InvalidInput
 from hotline.nlp.messages import FIELD_SEP, fit_messages
+from hotline.nlp.prior import DEFAULT_PACK
 from hotline.nlp.text import clean
 
 Fitted = Callable[[Sequence[str]], np.ndarray]
@@ -64,9 +66,10 @@ def scores(truth: Sequence[str], predicted: Sequence[str]) -> dict:
     }
 
 
-def fit_ours(texts: Sequence[str], labels: np.ndarray) -> Fitted:
-    """Our pipeline fitted on a labelled set; returns a predict function."""
-    return fit_messages(texts, labels).predict
+def fit_ours(texts: Sequence[str], labels: np.ndarray, prior: str | None = DEFAULT_PACK) -> Fitted:
+    """Our pipeline fitted on a labelled set (`prior`: the city pack of the catalogue prior, None for none);
+    returns a predict function."""
+    return fit_messages(texts, labels, prior=prior).predict
 
 
 def fit_baseline(texts: Sequence[str], labels: np.ndarray) -> Fitted:
@@ -83,9 +86,10 @@ def fit_baseline_ngrams(texts: Sequence[str], labels: np.ndarray) -> Fitted:
     return lambda new: model.predict(vectoriser.transform(new))
 
 
-def evaluate_split(train_texts, train_labels, test_texts, test_labels, baseline: bool = False) -> dict:
+def evaluate_split(train_texts, train_labels, test_texts, test_labels, baseline: bool = False,
+                   prior: str | None = DEFAULT_PACK) -> dict:
     """Fit on one set, score on the other; with baseline, the baselines' scores come alongside."""
-    result = scores(test_labels, fit_ours(train_texts, train_labels)(test_texts))
+    result = scores(test_labels, fit_ours(train_texts, train_labels, prior)(test_texts))
     if baseline:
         result["baseline"] = scores(test_labels, fit_baseline(train_texts, train_labels)(test_texts))
         result["baseline_char12"] = scores(test_labels, fit_baseline_ngrams(train_texts, train_labels)(test_texts))
@@ -118,7 +122,8 @@ def message_folds(texts: Sequence[str], labels: np.ndarray, folds: int, seed: in
         yield np.flatnonzero(row_fold != k), np.flatnonzero(row_fold == k)
 
 
-def cross_validate(texts: Sequence[str], labels: np.ndarray, folds: int = 5, seed: int = 0) -> dict:
+def cross_validate(texts: Sequence[str], labels: np.ndarray, folds: int = 5, seed: int = 0,
+                   prior: str | None = DEFAULT_PACK) -> dict:
     """Ours and the baselines on the same stratified folds: mean and per-fold macro-F1 and accuracy.
 
     Copies of one message (the same text sent to several leaders, common in real sets) are kept in one
@@ -129,7 +134,8 @@ def cross_validate(texts: Sequence[str], labels: np.ndarray, folds: int = 5, see
     for train_idx, test_idx in message_folds(texts, labels, folds, seed):
         train = [texts[i] for i in train_idx]
         test = [texts[i] for i in test_idx]
-        for name, fit in (("ours", fit_ours), ("baseline", fit_baseline), ("baseline_char12", fit_baseline_ngrams)):
+        ours = partial(fit_ours, prior=prior)
+        for name, fit in (("ours", ours), ("baseline", fit_baseline), ("baseline_char12", fit_baseline_ngrams)):
             result = scores(labels[test_idx], fit(train, labels[train_idx])(test))
             runs[name].append({"accuracy": result["accuracy"], "macro_f1": result["macro_f1"]})
     summary = {}

@@ -18,6 +18,7 @@ from hotline.nlp.counting import forked_map, usable_workers
 from hotline.nlp.evaluation import evaluate_split, read_table, scores
 from hotline.nlp.features import TextFeatures
 from hotline.nlp.places import Gazetteer
+from hotline.nlp.prior import DEFAULT_PACK
 from hotline.nlp.registry import Bundle, ModelRegistry
 from hotline.nlp.routing import DepartmentRouter, fit_router
 from hotline.nlp.text import add_words
@@ -171,11 +172,12 @@ def columns_from_table(table) -> dict[str, list]:
 
 
 def evaluate(input_file: str | Path, text_cols: Sequence[str], label_col: str, train_file: str | Path | None = None,
-             models_dir: str | Path | None = None, baseline: bool = False) -> dict:
+             models_dir: str | Path | None = None, baseline: bool = False, prior: str | None = DEFAULT_PACK) -> dict:
     """Accuracy, macro-F1 and per-class scores on a labelled file.
 
     With train_file, our pipeline (and, with baseline, the plain character-TF-IDF + SVM) is fitted on it
-    first; without, the current trained model is used, its head chosen by the labels it knows.
+    first (`prior`: the city pack of its catalogue prior, None for none); without, the current trained
+    model is used, its head chosen by the labels it knows.
     """
     if not text_cols:
         raise InvalidInput("give at least one text column", field="text-col")
@@ -184,7 +186,7 @@ def evaluate(input_file: str | Path, text_cols: Sequence[str], label_col: str, t
         train_texts, train_labels = read_table(train_file, text_cols, label_col)
         if len(set(train_labels)) < 2:
             raise InvalidInput("the training file needs at least two labels", field="train")
-        return evaluate_split(train_texts, train_labels, texts, labels, baseline=baseline)
+        return evaluate_split(train_texts, train_labels, texts, labels, baseline=baseline, prior=prior)
     if models_dir is None:
         raise InvalidInput("no --train file and no models folder to take a trained model from", field="train")
     registry = ModelRegistry(models_dir)
