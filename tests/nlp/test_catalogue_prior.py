@@ -13,7 +13,7 @@ import yaml
 from typer.testing import CliRunner
 
 from hotline.nlp.cli import app as nlp_cli
-from hotline.nlp.messages import FIELD_SEP, fit_messages
+from hotline.nlp.messages import FIELD_SEP, fit_messages, prior_features
 from hotline.nlp.prior import catalogue_documents, catalogue_prior, fit_prior_head, log_blend
 from hotline.reference.citypack import read_pack
 
@@ -133,6 +133,17 @@ def test_the_prior_head_enters_the_probabilities_by_its_weight_only():
     model.prior_weight = 0.3
     blended = model.proba(new)
     assert np.allclose(blended.sum(axis=1), 1.0) and not np.allclose(blended, plain.proba(new))
+
+
+def test_the_prior_reads_the_subject_apart_when_the_file_has_one():
+    texts, _ = _rows(copies=1)
+    prior = catalogue_prior()
+    both = prior_features(prior, texts, with_subject=True)
+    whole = prior.features(texts)
+    assert both.shape == (len(texts), 2 * len(prior.codes))
+    assert np.allclose(both[:, :len(prior.codes)], whole)
+    assert np.allclose(both[:, len(prior.codes):], prior.features([t.split(FIELD_SEP)[0] for t in texts]))
+    assert np.allclose(prior_features(prior, texts, with_subject=False), whole)
 
 
 def _write(path: Path, rows: list[tuple[str, str, str]]) -> Path:

@@ -116,7 +116,8 @@ class PriorHead:
         return self.model.classes_
 
     def proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Probabilities of the file's labels, one column per class."""
+        """Probabilities of the file's labels, one column per class, for a head fitted on `prior.features` of
+        whole texts (messages.prior_features adds the subject's columns: use proba_features there)."""
         return self.proba_features(self.prior.features(texts))
 
     def proba_features(self, features: np.ndarray) -> np.ndarray:
