@@ -12,9 +12,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from hotline.nlp import messages
 from hotline.nlp.cli import app as nlp_cli
-from hotline.nlp.messages import FIELD_SEP, fit_messages, prior_features
-from hotline.nlp.prior import catalogue_documents, catalogue_prior, fit_prior_head, log_blend
+from hotline.nlp.messages import FIELD_SEP, fit_messages
+from hotline.nlp.prior import catalogue_documents, catalogue_prior, fit_prior_head, log_blend, read_prior
 from hotline.reference.citypack import read_pack
 
 # Real-looking subjects (written for these tests, not taken from any file) in three of the 7 classes.
@@ -108,17 +109,20 @@ def test_the_geometric_blend_keeps_rows_normalised_and_weight_zero_changes_nothi
 
 
 def test_the_pipeline_trains_and_predicts_with_the_prior_and_without_it():
-    texts, labels = _rows(copies=4)
+    texts, labels = _rows(copies=8)  # enough rows for a hold-out that weighs the prior (it gives it 0.6)
     with_prior = fit_messages(texts, labels)
     without = fit_messages(texts, labels, prior=None)
     assert without.prior_head is None and without.prior_weight == 0
-    assert with_prior.prior_weight in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
-    assert (with_prior.prior_head is None) == (with_prior.prior_weight == 0)
+    assert with_prior.prior_weight > 0 and with_prior.prior_head.reads_subject
+    assert len(with_prior.prior_head.mean) == 2 * len(catalogue_prior().codes)
     new = [f"B1区工地晚上打桩噪音大{FIELD_SEP}晚上十二点还在施工", f"公交站台被拆了{FIELD_SEP}等车只能站在马路上"]
     for model in (with_prior, without):
         prob = model.proba(new)
         assert prob.shape == (2, 3) and np.allclose(prob.sum(axis=1), 1.0)
         assert list(model.predict(new)) == ["环境保护", "交通运输"]
+    # Rows without a subject, or with an empty one, still give the head the columns it was fitted on.
+    for odd in (["晚上十二点还在施工打桩"], [f"{FIELD_SEP}晚上十二点还在施工打桩"]):
+        assert np.allclose(with_prior.proba(odd).sum(axis=1), 1.0)
 
 
 def test_the_prior_head_enters_the_probabilities_by_its_weight_only():
@@ -126,7 +130,7 @@ def test_the_prior_head_enters_the_probabilities_by_its_weight_only():
     plain = fit_messages(texts, labels, prior=None)
     model = fit_messages(texts, labels, prior=None)
     prior = catalogue_prior()
-    model.prior_head = fit_prior_head(prior, prior.features([t.split(FIELD_SEP)[1] for t in texts]), np.array(labels))
+    model.prior_head = fit_prior_head(prior, read_prior(prior, texts), np.array(labels))
     new = [t.replace("A", "C") for t in texts[::7]]
     model.prior_weight = 0.0
     assert np.allclose(model.proba(new), plain.proba(new))
@@ -135,15 +139,17 @@ def test_the_prior_head_enters_the_probabilities_by_its_weight_only():
     assert np.allclose(blended.sum(axis=1), 1.0) and not np.allclose(blended, plain.proba(new))
 
 
-def test_the_prior_reads_the_subject_apart_when_the_file_has_one():
-    texts, _ = _rows(copies=1)
+def test_the_prior_reads_the_subject_apart_when_asked():
+    texts, labels = _rows(copies=1)
+    subjects = [t.split(FIELD_SEP)[0] for t in texts]
     prior = catalogue_prior()
-    both = prior_features(prior, texts, with_subject=True)
+    both = read_prior(prior, texts, subjects)
     whole = prior.features(texts)
     assert both.shape == (len(texts), 2 * len(prior.codes))
-    assert np.allclose(both[:, :len(prior.codes)], whole)
-    assert np.allclose(both[:, len(prior.codes):], prior.features([t.split(FIELD_SEP)[0] for t in texts]))
-    assert np.allclose(prior_features(prior, texts, with_subject=False), whole)
+    assert np.allclose(both[:, :len(prior.codes)], whole) and np.allclose(read_prior(prior, texts), whole)
+    assert np.allclose(both[:, len(prior.codes):], prior.features(subjects))
+    head = fit_prior_head(prior, both, np.array(labels), reads_subject=True)
+    assert np.allclose(head.proba(texts, subjects), head.proba_features(both))
 
 
 def _write(path: Path, rows: list[tuple[str, str, str]]) -> Path:
@@ -168,21 +174,31 @@ def test_evaluate_with_train_runs_on_a_small_labelled_file(tmp_path):
     assert 0.0 <= scores["macro_f1"] <= 1.0 and "gain_over_stronger_baseline_points" in scores
 
 
-def test_evaluate_takes_the_pack_of_the_prior_or_none_and_names_a_wrong_one(tmp_path):
+def test_evaluate_takes_the_pack_of_the_prior_or_none_and_names_a_wrong_one(tmp_path, monkeypatch):
     texts, labels = _rows(copies=12)  # enough training rows for a hold-out that weighs the prior
     rows = [(*t.split(FIELD_SEP), label) for t, label in zip(texts, labels)]
     train = _write(tmp_path / "train.csv", rows[0::2])
     test = _write(tmp_path / "test.csv", rows[1::2])
     args = ["evaluate", "--input", str(test), "--text-col", "留言主题", "--text-col", "留言详情",
             "--label-col", "一级标签", "--train", str(train)]
-    # A copy of the shipped pack in a folder of its own is used as given.
+    asked = []
+    monkeypatch.setattr(messages, "catalogue_prior", lambda pack: asked.append(pack) or catalogue_prior("jinchang"))
     folder = tmp_path / "pack"
     shutil.copytree(read_pack("jinchang").path, folder)
-    runs = {name: CliRunner().invoke(nlp_cli, [*args, "--pack", name]) for name in ("none", str(folder), "jinchang")}
-    for result in runs.values():
+    for pack, expected in ((str(folder), [str(folder)]), ("jinchang", ["jinchang"]), ("None", []), (None, ["jinchang"])):
+        asked.clear()
+        result = CliRunner().invoke(nlp_cli, [*args, *(["--pack", pack] if pack else [])])
         assert result.exit_code == 0, result.output
+        assert asked == expected
     predicted = fit_messages(texts[0::2], labels[0::2], prior=None).predict(texts[1::2])
-    assert json.loads(runs["none"].output)["accuracy"] == round(float(np.mean(predicted == np.array(labels[1::2]))), 4)
-    assert json.loads(runs[str(folder)].output) == json.loads(runs["jinchang"].output)
-    wrong = CliRunner().invoke(nlp_cli, [*args, "--pack", str(tmp_path / "no-such-pack")])
-    assert wrong.exit_code != 0 and "no city pack" in wrong.output
+    result = CliRunner().invoke(nlp_cli, [*args, "--pack", "none"])
+    assert json.loads(result.output)["accuracy"] == round(float(np.mean(predicted == np.array(labels[1::2]))), 4)
+    # Wrong or broken packs, and a pack where it does nothing, are named before anything is fitted.
+    (folder / "lexicon.yaml").write_text("categories: [噪音, 扰民\n", encoding="utf-8")
+    for extra, message in (([ "--pack", str(tmp_path / "no-such-pack")], "no city pack"),
+                           (["--pack", str(folder)], "lexicon.yaml"), (["--pack", " "], "empty")):
+        asked.clear()
+        wrong = CliRunner().invoke(nlp_cli, [*args, *extra])
+        assert wrong.exit_code != 0 and message in wrong.output and asked == []
+    alone = CliRunner().invoke(nlp_cli, [*args[:9], "--pack", "jinchang"])
+    assert alone.exit_code != 0 and "--train or --folds" in alone.output

@@ -44,15 +44,22 @@ def evaluate(
     pack: Annotated[str | None, typer.Option("--pack", help="with --train or --folds: the city pack (name or folder) whose catalogue informs the classifier (default: the shipped jinchang pack); 'none' for none")] = None,
 ) -> None:
     """Print {"accuracy", "macro_f1", "per_class"} as JSON."""
+    from hotline.errors import InvalidInput
     from hotline.nlp.evaluation import cross_validate, read_table
-    from hotline.nlp.prior import DEFAULT_PACK
+    from hotline.nlp.prior import DEFAULT_PACK, catalogue_documents
     from hotline.nlp.training import evaluate as evaluate_file
-    from hotline.reference.citypack import read_pack
 
     try:
-        prior = DEFAULT_PACK if pack is None else None if pack.lower() == "none" else pack
-        if prior is not None:
-            read_pack(prior)  # a wrong name or a broken pack is reported before any fitting
+        if pack is not None and train is None and not folds:
+            raise InvalidInput("--pack applies with --train or --folds (the trained model has no prior)", field="pack")
+        if pack is not None and not pack.strip():
+            raise InvalidInput("--pack is empty: give a pack name or folder, or none", field="pack")
+        if pack is None:
+            prior = DEFAULT_PACK
+        else:
+            prior = None if pack.strip().lower() == "none" else pack
+        if prior is not None and (train is not None or folds):
+            catalogue_documents(prior)  # a wrong name or a broken pack file is reported before any fitting
         if folds and train is None:
             texts, labels = read_table(input, text_col, label_col)
             result = cross_validate(texts, labels, folds=folds, prior=prior)

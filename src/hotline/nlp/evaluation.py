@@ -131,10 +131,10 @@ def cross_validate(texts: Sequence[str], labels: np.ndarray, folds: int = 5, see
     """
     texts = list(texts)
     runs = {"ours": [], "baseline": [], "baseline_char12": []}
+    ours = partial(fit_ours, prior=prior)
     for train_idx, test_idx in message_folds(texts, labels, folds, seed):
         train = [texts[i] for i in train_idx]
         test = [texts[i] for i in test_idx]
-        ours = partial(fit_ours, prior=prior)
         for name, fit in (("ours", ours), ("baseline", fit_baseline), ("baseline_char12", fit_baseline_ngrams)):
             result = scores(labels[test_idx], fit(train, labels[train_idx])(test))
             runs[name].append({"accuracy": result["accuracy"], "macro_f1": result["macro_f1"]})

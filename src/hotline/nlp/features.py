@@ -21,7 +21,8 @@ class TextFeatures:
     """Word and character n-gram TF-IDF (sublinear tf), plus binary place tokens.
 
     The store's heads use word 1–2-grams and character 1–3-grams; `word_ngrams=None` leaves the word
-    block out (the classifier for labelled files reads characters only, see messages.py).
+    block out (the classifier for labelled files reads characters, and words in a separate head for
+    long texts only, see messages.py).
     """
 
     def __init__(self, max_words: int = 150_000, max_chars: int = 150_000, min_df: int = 2,

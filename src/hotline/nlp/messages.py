@@ -19,7 +19,7 @@ import numpy as np
 
 from hotline.nlp.classifier import Head, fit_head, stratified_split
 from hotline.nlp.features import TextFeatures
-from hotline.nlp.prior import DEFAULT_PACK, CataloguePrior, PriorHead, catalogue_prior, fit_prior_head, log_blend
+from hotline.nlp.prior import DEFAULT_PACK, PriorHead, catalogue_prior, fit_prior_head, log_blend, read_prior
 
 # Joins a file's text columns (see evaluation.read_table) so the first one can be told apart again;
 # cleaning turns it into a space, so models that do not look for it see plain text.
@@ -68,7 +68,6 @@ class MessageClassifier:
     subject_weight: float = 0.0
     prior_head: PriorHead | None = None
     prior_weight: float = 0.0
-    prior_reads_subject: bool = False
 
     @property
     def classes(self) -> np.ndarray:
@@ -77,15 +76,13 @@ class MessageClassifier:
 
     def proba(self, texts: Sequence[str]) -> np.ndarray:
         """Blended probabilities, one column per class."""
-        subjects, wholes = zip(*(split_fields(t) for t in texts)) if len(texts) else ((), ())
-        prob = self.whole_proba(list(wholes))
+        subjects, wholes = (list(x) for x in zip(*(split_fields(t) for t in texts)))
+        prob = self.whole_proba(wholes)
         if self.subject_head is not None and self.subject_weight > 0:
-            subject_prob = self.subject_head.proba(self.subject_features.transform(list(subjects)))
+            subject_prob = self.subject_head.proba(self.subject_features.transform(subjects))
             prob = (1 - self.subject_weight) * prob + self.subject_weight * subject_prob
         if self.prior_head is not None and self.prior_weight > 0:
-            read = prior_features(self.prior_head.prior, list(texts), self.prior_reads_subject)
-            prior_prob = self.prior_head.proba_features(read)
-            prob = log_blend(prob, prior_prob, self.prior_weight)
+            prob = log_blend(prob, self.prior_head.proba(wholes, subjects), self.prior_weight)
         return prob
 
     def whole_proba(self, wholes: list[str]) -> np.ndarray:
@@ -99,15 +96,6 @@ class MessageClassifier:
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         """The likeliest label of each text."""
         return self.classes[self.proba(texts).argmax(axis=1)]
-
-
-def prior_features(catalogue: CataloguePrior, texts: Sequence[str], with_subject: bool) -> np.ndarray:
-    """The pack's category probabilities of each whole text and, for a file with a subject column, of its
-    subject too: in a long body the pack classifier, fitted on short phrasings, hears the subject faintly
-    (on the real sample with whole bodies this added 0.25–0.35 points, docs/nlp-evaluation.md)."""
-    subjects, wholes = zip(*(split_fields(t) for t in texts)) if len(texts) else ((), ())
-    whole = catalogue.features(list(wholes))
-    return np.hstack([whole, catalogue.features(list(subjects))]) if with_subject else whole
 
 
 def fit_messages(texts: Sequence[str], labels: Sequence[str], holdout: float = 0.15, seed: int = 0,
@@ -131,7 +119,8 @@ def fit_messages(texts: Sequence[str], labels: Sequence[str], holdout: float = 0
     checkable = len(check_idx) >= 20 and len(np.unique(labels[fit_idx])) > 1
     # Without a hold-out to weigh it on, the prior keeps weight 0: neither fitted nor applied.
     catalogue = catalogue_prior(str(prior)) if prior is not None and checkable else None
-    read_prior = prior_features(catalogue, texts, has_subject) if catalogue is not None else None
+    subjects = [split_fields(t)[0] for t in texts] if has_subject else None
+    prior_rows = read_prior(catalogue, wholes, subjects) if catalogue is not None else None
     with_words = np.median([len(w) for w in wholes]) >= WORDS_FROM_LENGTH
     if checkable and (has_subject or catalogue is not None):
         trial = _fit_both([texts[i] for i in fit_idx], labels[fit_idx], seed, with_subject=has_subject,
@@ -150,15 +139,15 @@ def fit_messages(texts: Sequence[str], labels: Sequence[str], holdout: float = 0
             weight = max(SUBJECT_WEIGHTS, key=lambda w: likelihood((1 - w) * whole + w * subject))
             blended = (1 - weight) * whole + weight * subject
         if catalogue is not None:
-            head = fit_prior_head(catalogue, read_prior[fit_idx], labels[fit_idx])
+            head = fit_prior_head(catalogue, prior_rows[fit_idx], labels[fit_idx])
             if list(head.classes) == list(trial.classes):
-                prior_prob = head.proba_features(read_prior[check_idx])
+                prior_prob = head.proba_features(prior_rows[check_idx])
                 prior_weight = max(PRIOR_WEIGHTS, key=lambda w: likelihood(log_blend(blended, prior_prob, w)))
     model = _fit_both(texts, labels, seed, with_subject=weight > 0, with_words=with_words)
     model.subject_weight = weight
     if prior_weight > 0:
-        model.prior_head = fit_prior_head(catalogue, read_prior, labels)
-        model.prior_weight, model.prior_reads_subject = prior_weight, has_subject
+        model.prior_head = fit_prior_head(catalogue, prior_rows, labels, reads_subject=has_subject)
+        model.prior_weight = prior_weight
     return model
 
 

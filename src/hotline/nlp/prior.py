@@ -31,6 +31,7 @@ import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from hotline.errors import InvalidInput
 from hotline.nlp.text import clean
 from hotline.reference.citypack import read_pack
 
@@ -60,8 +61,18 @@ class CataloguePrior:
         return self.model.predict_proba(self.vectorizer.transform([clean(t) for t in texts]))
 
 
-def _optional_yaml(path: Path) -> dict:
-    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
+def _optional_categories(path: Path) -> dict:
+    """The `categories` mapping of an optional pack file; a file that is there but broken is named."""
+    if not path.exists():
+        return {}
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise InvalidInput(f"{path.name}: not valid YAML ({error})", field=path.name) from None
+    categories = content.get("categories") if isinstance(content, dict) else None
+    if not isinstance(categories, dict | None):
+        raise InvalidInput(f"{path.name}: 'categories' must map category codes to lists", field=path.name)
+    return categories or {}
 
 
 def catalogue_documents(pack: str | Path = DEFAULT_PACK) -> tuple[list[str], list[str], list[list[str]]]:
@@ -69,8 +80,8 @@ def catalogue_documents(pack: str | Path = DEFAULT_PACK) -> tuple[list[str], lis
     phrases.yaml titles, problem statements and questions, then its lexicon.yaml terms (one item each)."""
     checked = read_pack(pack)
     # Both files are optional: without them the names alone make the prior.
-    by_category = _optional_yaml(checked.path / "phrases.yaml").get("categories") or {}
-    lexicon = _optional_yaml(checked.path / "lexicon.yaml").get("categories") or {}
+    by_category = _optional_categories(checked.path / "phrases.yaml")
+    lexicon = _optional_categories(checked.path / "lexicon.yaml")
     names = {c["code"]: c["name"] for c in checked.categories}
     codes, labels, documents = [], [], []
     for category in checked.categories:
@@ -110,27 +121,37 @@ class PriorHead:
     model: LogisticRegression
     mean: np.ndarray
     scale: np.ndarray
+    reads_subject: bool = False
 
     @property
     def classes(self) -> np.ndarray:
         return self.model.classes_
 
-    def proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Probabilities of the file's labels, one column per class, for a head fitted on `prior.features` of
-        whole texts (messages.prior_features adds the subject's columns: use proba_features there)."""
-        return self.proba_features(self.prior.features(texts))
+    def proba(self, texts: Sequence[str], subjects: Sequence[str] | None = None) -> np.ndarray:
+        """Probabilities of the file's labels, one column per class (`subjects`: for a head that reads them)."""
+        return self.proba_features(read_prior(self.prior, texts, subjects if self.reads_subject else None))
 
     def proba_features(self, features: np.ndarray) -> np.ndarray:
-        """The same from precomputed `CataloguePrior.features` rows."""
+        """The same from precomputed `read_prior` rows."""
         return self.model.predict_proba((features - self.mean) / self.scale)
 
 
-def fit_prior_head(prior: CataloguePrior, features: np.ndarray, labels: np.ndarray, c: float = HEAD_C) -> PriorHead:
-    """A prior head on `prior.features` of the training texts and their labels (two classes or more)."""
+def read_prior(prior: CataloguePrior, texts: Sequence[str], subjects: Sequence[str] | None = None) -> np.ndarray:
+    """The pack's category probabilities of each whole text and, when given, of its subject too: in a long
+    body the pack classifier, fitted on short phrasings, hears the subject faintly (on the real sample with
+    whole bodies reading it apart added 0.25–0.35 points, docs/nlp-evaluation.md)."""
+    whole = prior.features(texts)
+    return whole if subjects is None else np.hstack([whole, prior.features(subjects)])
+
+
+def fit_prior_head(prior: CataloguePrior, features: np.ndarray, labels: np.ndarray, c: float = HEAD_C,
+                   reads_subject: bool = False) -> PriorHead:
+    """A prior head on `read_prior` rows of the training texts (with their subjects' when `reads_subject`)
+    and their labels (two classes or more)."""
     mean, scale = features.mean(axis=0), features.std(axis=0) + 1e-6
     model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
     model.fit((features - mean) / scale, np.asarray(labels, dtype=object).astype(str))
-    return PriorHead(prior, model, mean, scale)
+    return PriorHead(prior, model, mean, scale, reads_subject)
 
 
 def log_blend(prob: np.ndarray, prior_prob: np.ndarray, weight: float) -> np.ndarray:
