@@ -95,7 +95,8 @@ def serve(db: DbOption = None, host: str = "127.0.0.1", port: int = 8000,
         trickle = LiveTrickle(platform, city)
         trickle.start()
     try:
-        uvicorn.run(app_, host=host, port=port, log_level="info")
+        # Live screens hold their event streams open: without a limit a stop would wait for them forever.
+        uvicorn.run(app_, host=host, port=port, log_level="info", timeout_graceful_shutdown=5)
     finally:
         if trickle:
             trickle.stop()

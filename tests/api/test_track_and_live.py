@@ -9,6 +9,7 @@ import pytest
 import redis
 
 from hotline.live import MemoryBus, RedisBus
+from hotline.web.live_api import heartbeat_stream
 
 from .conftest import new_order
 
@@ -74,3 +75,28 @@ def test_redis_bus_carries_events_between_processes():
     assert asyncio.run(scenario())["number"] == marker
     publisher.close()
     subscriber.close()
+
+
+def test_the_live_stream_outlives_its_heartbeats_and_ends_when_the_client_leaves():
+    # The wait for an event used to be cancelled at each heartbeat, which closed the subscription: a
+    # screen's stream ended after its first quiet 15 seconds and the events after it were lost.
+    async def scenario():
+        bus, left = MemoryBus(), asyncio.Event()
+
+        async def is_disconnected() -> bool:
+            return left.is_set()
+
+        stream = heartbeat_stream(bus.subscribe(), is_disconnected, heartbeat=0.05)
+        assert await anext(stream) is None and await anext(stream) is None  # two quiet heartbeats
+        asyncio.get_running_loop().call_later(0.02, bus.publish, {"type": "order.created", "number": "GD1"})
+        got = await anext(stream)
+        while got is None:
+            got = await anext(stream)
+        assert got["number"] == "GD1" and len(bus._subscribers) == 1
+        left.set()
+        with pytest.raises(StopAsyncIteration):
+            while True:
+                await anext(stream)
+        assert not bus._subscribers
+
+    asyncio.run(scenario())

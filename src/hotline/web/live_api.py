@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Annotated
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
@@ -28,20 +29,37 @@ async def live(request: Request, platform: PlatformDep,
     scope = actor.department_scope
 
     async def stream():
-        events = platform.live.subscribe()
         yield ": connected\n\n"
-        try:
-            while not await request.is_disconnected():
-                try:
-                    event = await asyncio.wait_for(anext(events), HEARTBEAT_SECONDS)
-                except TimeoutError:
-                    yield ": heartbeat\n\n"
-                    continue
-                if scope and scope != event.get("department") and scope not in event.get("co_departments", []):
-                    continue
-                yield f"event: {event.get('type', 'message')}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
-        finally:
-            await events.aclose()
+        async for event in heartbeat_stream(platform.live.subscribe(), request.is_disconnected):
+            if event is None:
+                yield ": heartbeat\n\n"
+                continue
+            if scope and scope != event.get("department") and scope not in event.get("co_departments", []):
+                continue
+            yield f"event: {event.get('type', 'message')}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+async def heartbeat_stream(events: AsyncIterator[dict[str, Any]], is_disconnected: Callable[[], Awaitable[bool]],
+                           heartbeat: float = HEARTBEAT_SECONDS) -> AsyncIterator[dict[str, Any] | None]:
+    """The bus's events, and None after each `heartbeat` seconds without one, until the client leaves.
+
+    The wait for the next event is not cancelled when the heartbeat is due (asyncio.wait, not wait_for):
+    cancelling it would close the subscription, and the stream ended after its first quiet 15 seconds.
+    """
+    pending: asyncio.Future | None = None
+    try:
+        while not await is_disconnected():
+            pending = pending or asyncio.ensure_future(anext(events))
+            done, _ = await asyncio.wait({pending}, timeout=heartbeat)
+            if not done:
+                yield None
+                continue
+            event, pending = pending.result(), None
+            yield event
+    finally:
+        if pending is not None:
+            pending.cancel()
+        await events.aclose()
