@@ -100,3 +100,27 @@ def test_the_live_stream_outlives_its_heartbeats_and_ends_when_the_client_leaves
         assert not bus._subscribers
 
     asyncio.run(scenario())
+
+
+def test_a_live_stream_cancelled_while_waiting_releases_its_subscription():
+    # Starlette cancels the response's task when the client goes or the server stops.
+    async def scenario():
+        bus = MemoryBus()
+
+        async def connected() -> bool:
+            return False
+
+        async def consume():
+            async for _ in heartbeat_stream(bus.subscribe(), connected, heartbeat=10):
+                pass
+
+        task = asyncio.ensure_future(consume())
+        await asyncio.sleep(0.05)
+        assert len(bus._subscribers) == 1
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await asyncio.sleep(0)
+        assert not bus._subscribers
+
+    asyncio.run(scenario())

@@ -60,6 +60,7 @@ async def heartbeat_stream(events: AsyncIterator[dict[str, Any]], is_disconnecte
             event, pending = pending.result(), None
             yield event
     finally:
-        if pending is not None:
-            pending.cancel()
-        await events.aclose()
+        if pending is not None and not pending.done():
+            pending.cancel()  # the generator is running inside it: the cancellation closes the subscription
+        else:
+            await events.aclose()
