@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 from hotline.nlp import messages
 from hotline.nlp.cli import app as nlp_cli
 from hotline.nlp.messages import FIELD_SEP, fit_messages
-from hotline.nlp.prior import catalogue_documents, catalogue_prior, fit_prior_head, log_blend, read_prior
+from hotline.nlp.pooling import Pool
+from hotline.nlp.prior import catalogue_documents, catalogue_prior, fit_prior_head, read_prior
 from hotline.reference.citypack import read_pack
 
 # Real-looking subjects (written for these tests, not taken from any file) in three of the 7 classes.
@@ -99,21 +100,12 @@ def test_a_prior_head_maps_the_pack_categories_to_the_file_labels():
     assert prob[1, education] > prob[0, education] + 0.1 and prob[0, environment] > prob[1, environment]
 
 
-def test_the_geometric_blend_keeps_rows_normalised_and_weight_zero_changes_nothing():
-    a = np.array([[0.7, 0.2, 0.1], [0.2, 0.5, 0.3]])
-    b = np.array([[0.1, 0.1, 0.8], [0.3, 0.4, 0.3]])
-    assert log_blend(a, b, 0.0) is a
-    mixed = log_blend(a, b, 0.5)
-    assert np.allclose(mixed.sum(axis=1), 1.0) and mixed[0, 2] > a[0, 2]
-    assert np.allclose(log_blend(a, b, 1.0), b, atol=1e-4)
-
-
 def test_the_pipeline_trains_and_predicts_with_the_prior_and_without_it():
-    texts, labels = _rows(copies=8)  # enough rows for a hold-out that weighs the prior (it gives it 0.6)
+    texts, labels = _rows(copies=8)
     with_prior = fit_messages(texts, labels)
     without = fit_messages(texts, labels, prior=None)
-    assert without.prior_head is None and without.prior_weight == 0
-    assert with_prior.prior_weight > 0 and with_prior.prior_head.reads_subject
+    assert without.prior_head is None and "prior" not in without.weights
+    assert with_prior.weights["prior"] > 0 and with_prior.prior_head.reads_subject
     assert len(with_prior.prior_head.mean) == 2 * len(catalogue_prior().codes)
     new = [f"B1区工地晚上打桩噪音大{FIELD_SEP}晚上十二点还在施工", f"公交站台被拆了{FIELD_SEP}等车只能站在马路上"]
     for model in (with_prior, without):
@@ -125,18 +117,18 @@ def test_the_pipeline_trains_and_predicts_with_the_prior_and_without_it():
         assert np.allclose(with_prior.proba(odd).sum(axis=1), 1.0)
 
 
-def test_the_prior_head_enters_the_probabilities_by_its_weight_only():
+def test_the_prior_enters_the_probabilities_by_its_pooled_weight_only():
     texts, labels = _rows(copies=4)
-    plain = fit_messages(texts, labels, prior=None)
-    model = fit_messages(texts, labels, prior=None)
-    prior = catalogue_prior()
-    model.prior_head = fit_prior_head(prior, read_prior(prior, texts), np.array(labels))
+    model = fit_messages(texts, labels)
+    assert model.sources()[-1] == "prior" and model.pool.weights[-1] > 0
     new = [t.replace("A", "C") for t in texts[::7]]
-    model.prior_weight = 0.0
-    assert np.allclose(model.proba(new), plain.proba(new))
-    model.prior_weight = 0.3
-    blended = model.proba(new)
-    assert np.allclose(blended.sum(axis=1), 1.0) and not np.allclose(blended, plain.proba(new))
+    subjects, wholes = zip(*(messages.split_fields(t) for t in new))
+    tables = model.tables(list(subjects), list(wholes))
+    pooled = model.proba(new)
+    without = Pool(model.pool.weights[:-1], model.pool.bias).proba(tables[:-1])
+    assert np.allclose(pooled.sum(axis=1), 1.0) and not np.allclose(pooled, without)
+    model.pool.weights[-1] = 0.0
+    assert np.allclose(model.proba(new), without)
 
 
 def test_the_prior_reads_the_subject_apart_when_asked():
@@ -175,7 +167,7 @@ def test_evaluate_with_train_runs_on_a_small_labelled_file(tmp_path):
 
 
 def test_evaluate_takes_the_pack_of_the_prior_or_none_and_names_a_wrong_one(tmp_path, monkeypatch):
-    texts, labels = _rows(copies=12)  # enough training rows for a hold-out that weighs the prior
+    texts, labels = _rows(copies=12)  # enough training rows to weigh the prior
     rows = [(*t.split(FIELD_SEP), label) for t, label in zip(texts, labels)]
     train = _write(tmp_path / "train.csv", rows[0::2])
     test = _write(tmp_path / "test.csv", rows[1::2])

@@ -12,7 +12,7 @@ from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_su
 from sklearn.svm import LinearSVC
 
 from hotline.errors import InvalidInput
-from hotline.nlp.messages import FIELD_SEP, fit_messages
+from hotline.nlp.messages import FIELD_SEP, fit_messages, message_folds
 from hotline.nlp.prior import DEFAULT_PACK
 from hotline.nlp.text import clean
 
@@ -96,30 +96,6 @@ def evaluate_split(train_texts, train_labels, test_texts, test_labels, baseline:
         stronger = max(result["baseline"], result["baseline_char12"], key=lambda b: b["macro_f1"])
         result["gain_over_stronger_baseline_points"] = _points(result, stronger)
     return result
-
-
-def message_folds(texts: Sequence[str], labels: np.ndarray, folds: int, seed: int = 0):
-    """(train, test) row positions of stratified folds that keep every copy of one text in one fold.
-
-    Each label's distinct texts are shuffled and dealt to the folds in turn, the deal carrying on from
-    label to label so the folds stay the same size. (scikit-learn's StratifiedGroupKFold was tried: its
-    greedy balancing keeps neighbouring rows of a file sorted by label together, and real files put
-    messages on one matter next to each other, so its folds were systematically harder than random.)
-    """
-    rng = np.random.default_rng(seed)
-    labels = np.asarray(labels)
-    copies = np.unique([clean(t) for t in texts], return_inverse=True)[1]
-    first_row = np.unique(copies, return_index=True)[1]
-    group_fold = np.empty(len(first_row), dtype=int)
-    dealt = 0
-    for label in np.unique(labels):
-        groups = np.flatnonzero(labels[first_row] == label)
-        rng.shuffle(groups)
-        group_fold[groups] = (dealt + np.arange(len(groups))) % folds
-        dealt += len(groups)
-    row_fold = group_fold[copies]
-    for k in range(folds):
-        yield np.flatnonzero(row_fold != k), np.flatnonzero(row_fold == k)
 
 
 def cross_validate(texts: Sequence[str], labels: np.ndarray, folds: int = 5, seed: int = 0,

@@ -1,32 +1,30 @@
-"""A classifier for labelled messages read from files: the whole text and its subject, blended.
+"""A classifier for labelled messages read from files: heads on several views of the text, pooled.
 
 Citizens' messages to a government come as a subject line and a rambling body. The subject is short
 and usually names the matter; the body carries more words but also stories, greetings and side
-remarks. Two heads are fitted — one on the whole text, one on the subject alone — and their calibrated
-probabilities are blended with the weight that scores the best log-likelihood on a stratified hold-out,
-so a file whose first column says nothing useful ends up ignoring it. When the texts are long, the
-whole-text head is itself the average of two views of the text, character n-grams and jieba words. A
-third source, the city pack's catalogue prior (prior.py), read on the whole text and on the subject, is
-then blended in geometrically with the weight the same hold-out picks.
+remarks. Heads are fitted on the whole text's characters, on its jieba words (long texts only), on the
+subject alone (files with a subject column), and the city pack's catalogue prior (prior.py) is read on
+the whole text and the subject. Their probabilities are pooled log-linearly with weights learnt from
+out-of-fold probabilities of every training row (pooling.py), so a subject column that says nothing,
+or a pack that does not fit the file, ends up with little or no weight.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from hotline.nlp.classifier import Head, fit_head, stratified_split
+from hotline.nlp.classifier import Head, fit_head
 from hotline.nlp.features import TextFeatures
-from hotline.nlp.prior import DEFAULT_PACK, PriorHead, catalogue_prior, fit_prior_head, log_blend, read_prior
+from hotline.nlp.pooling import EPS, Pool, fit_pool
+from hotline.nlp.prior import DEFAULT_PACK, CataloguePrior, PriorHead, catalogue_prior, fit_prior_head, read_prior
+from hotline.nlp.text import clean
 
 # Joins a file's text columns (see evaluation.read_table) so the first one can be told apart again;
 # cleaning turns it into a space, so models that do not look for it see plain text.
 FIELD_SEP = "\x1f"
-SUBJECT_WEIGHTS = (0.0, 0.15, 0.3, 0.45, 0.6, 0.75)
-# Weights of the catalogue prior in the geometric blend (docs/nlp-evaluation.md, "Catalogue prior").
-PRIOR_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 # Heads for files are refitted on all rows once calibrated, and their SVM runs to convergence:
 # files hold thousands of rows, not the store's hundreds of thousands. NB-scaled character 1–2-grams
 # seen in at least two training rows (docs/nlp-evaluation.md, real subjects and subject + start of
@@ -36,15 +34,14 @@ PRIOR_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 FILE_HEAD = {"refit_rows": 200_000, "passes": 1000, "tol": 1e-4, "nb_scale": True}
 FILE_FEATURES = {"word_ngrams": None, "char_ngrams": (1, 2), "min_df": 2}
 # The second view of long whole texts: jieba word 1–2-grams (and single characters, so a text no word of
-# the vocabulary covers still scores) in a head of its own, its probabilities averaged with the character
-# head's. On the real sample with whole bodies (median 149 characters, docs/nlp-evaluation.md), together
-# with the subject's prior (below): +0.9 points of macro-F1 on the fold deals it was chosen on and +1.0
-# on fresh ones. On subjects alone (a dozen characters, a few words) the view cost 0.75, hence only for
-# long texts; a weight picked by the hold-out kept little of the gain (a hold-out of a few dozen rows
-# cannot weigh two similar views).
+# the vocabulary covers still scores). It helped on the real sample's whole bodies (median 149
+# characters) and cost 0.75 points on subjects alone (a dozen characters), hence long texts only.
 FILE_WORD_FEATURES = {"word_ngrams": (1, 2), "char_ngrams": (1, 1), "min_df": 2}
-WORD_WEIGHT = 0.5
 WORDS_FROM_LENGTH = 50  # median characters of a file's whole texts
+# Out-of-fold probabilities for the pooling weights: 5 folds, on files of at least POOL_FROM_ROWS rows
+# (fewer rows keep the character head alone, and no prior).
+POOL_FOLDS = 5
+POOL_FROM_ROWS = 40
 
 
 def split_fields(text: str) -> tuple[str, str]:
@@ -55,114 +52,157 @@ def split_fields(text: str) -> tuple[str, str]:
 
 @dataclass
 class MessageClassifier:
-    """Whole-text heads (characters, and words for long texts) and the subject's head over their own
-    feature spaces, the subject's blend weight, and the catalogue prior's head and weight (none when the
-    hold-out gave the prior no weight)."""
+    """The heads over their own feature spaces (characters of the whole text always; words, subject and
+    the catalogue prior's when the file has them) and the pool's weights, one per source."""
 
+    classes: np.ndarray
     features: TextFeatures
     head: Head
     word_features: TextFeatures | None = None
     word_head: Head | None = None
     subject_features: TextFeatures | None = None
     subject_head: Head | None = None
-    subject_weight: float = 0.0
     prior_head: PriorHead | None = None
-    prior_weight: float = 0.0
-
-    @property
-    def classes(self) -> np.ndarray:
-        """The labels, in the probability columns' order."""
-        return self.head.classes
+    pool: Pool | None = None
+    weights: dict[str, float] = field(default_factory=dict)
 
     def proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Blended probabilities, one column per class."""
+        """Pooled probabilities, one column per class."""
         subjects, wholes = (list(x) for x in zip(*(split_fields(t) for t in texts)))
-        prob = self.whole_proba(wholes)
-        if self.subject_head is not None and self.subject_weight > 0:
-            subject_prob = self.subject_head.proba(self.subject_features.transform(subjects))
-            prob = (1 - self.subject_weight) * prob + self.subject_weight * subject_prob
-        if self.prior_head is not None and self.prior_weight > 0:
-            prob = log_blend(prob, self.prior_head.proba(wholes, subjects), self.prior_weight)
-        return prob
+        tables = self.tables(subjects, wholes)
+        if self.pool is None:
+            return tables[0]
+        return self.pool.proba(tables)
 
-    def whole_proba(self, wholes: list[str]) -> np.ndarray:
-        """The whole-text head's probabilities, averaged with the word view's when there is one."""
-        prob = self.head.proba(self.features.transform(wholes))
+    def tables(self, subjects: list[str], wholes: list[str], prior_rows: np.ndarray | None = None) -> list[np.ndarray]:
+        """Each source's probabilities over all the classes, in `sources()` order (`prior_rows`: the
+        texts' `read_prior` rows when already at hand)."""
+        def aligned(prob: np.ndarray, have: np.ndarray) -> np.ndarray:
+            # A head fitted on part of the rows may lack a class: it gives it almost nothing.
+            if len(have) == len(self.classes):
+                return prob
+            out = np.full((len(prob), len(self.classes)), EPS)
+            out[:, np.searchsorted(self.classes, have)] = prob
+            return out
+
+        tables = [aligned(self.head.proba(self.features.transform(wholes)), self.head.classes)]
         if self.word_head is not None:
-            word_prob = self.word_head.proba(self.word_features.transform(wholes))
-            prob = (1 - WORD_WEIGHT) * prob + WORD_WEIGHT * word_prob
-        return prob
+            tables.append(aligned(self.word_head.proba(self.word_features.transform(wholes)), self.word_head.classes))
+        if self.subject_head is not None:
+            tables.append(aligned(self.subject_head.proba(self.subject_features.transform(subjects)),
+                                  self.subject_head.classes))
+        if self.prior_head is not None:
+            prob = (self.prior_head.proba(wholes, subjects) if prior_rows is None
+                    else self.prior_head.proba_features(prior_rows))
+            tables.append(aligned(prob, self.prior_head.classes))
+        return tables
+
+    def sources(self) -> list[str]:
+        """Names of the sources, in the order of their tables."""
+        heads = (("chars", self.head), ("words", self.word_head), ("subject", self.subject_head),
+                 ("prior", self.prior_head))
+        return [name for name, head in heads if head is not None]
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         """The likeliest label of each text."""
         return self.classes[self.proba(texts).argmax(axis=1)]
 
 
-def fit_messages(texts: Sequence[str], labels: Sequence[str], holdout: float = 0.15, seed: int = 0,
-                 prior: str | None = DEFAULT_PACK) -> MessageClassifier:
-    """Fit both heads and the prior's; their weights are the ones with the best hold-out log-likelihood,
-    then all rows are used.
+@dataclass
+class _Plan:
+    """What a file's classifier is made of, decided once from the whole file."""
 
-    Likelihood, not macro-F1: a subject head that knows nothing is calibrated to near-uniform
-    probabilities, which leave most argmaxes alone, so on a hold-out of a few hundred rows some weight
-    always wins a point or two of F1 by luck; blending in that flatness only ever costs likelihood.
-    Long texts (WORDS_FROM_LENGTH) get the word view. The subject weight is chosen first, then the
-    catalogue prior's (`prior`: a city pack name or folder, None to leave the prior out) on top of that
-    blend, on the same held-out rows.
+    with_subject: bool
+    with_words: bool
+    catalogue: CataloguePrior | None
+    prior_rows: np.ndarray | None  # read_prior rows of every training text
+
+
+def fit_messages(texts: Sequence[str], labels: Sequence[str], seed: int = 0,
+                 prior: str | None = DEFAULT_PACK) -> MessageClassifier:
+    """Fit the heads on all rows and pool them with weights learnt from out-of-fold probabilities.
+
+    `prior`: a city pack name or folder for the catalogue prior, None to leave it out. Files of fewer
+    than POOL_FROM_ROWS rows, or of one class, get the character head alone.
     """
     texts = list(texts)
     labels = np.asarray(labels, dtype=object).astype(str)
-    wholes = [split_fields(t)[1] for t in texts]
-    has_subject = sum(bool(split_fields(t)[0]) for t in texts) >= 0.5 * len(texts)
-    weight, prior_weight = 0.0, 0.0
-    fit_idx, check_idx = stratified_split(labels, holdout, seed)
-    checkable = len(check_idx) >= 20 and len(np.unique(labels[fit_idx])) > 1
-    # Without a hold-out to weigh it on, the prior keeps weight 0: neither fitted nor applied.
-    catalogue = catalogue_prior(str(prior)) if prior is not None and checkable else None
-    subjects = [split_fields(t)[0] for t in texts] if has_subject else None
-    prior_rows = read_prior(catalogue, wholes, subjects) if catalogue is not None else None
-    with_words = np.median([len(w) for w in wholes]) >= WORDS_FROM_LENGTH
-    if checkable and (has_subject or catalogue is not None):
-        trial = _fit_both([texts[i] for i in fit_idx], labels[fit_idx], seed, with_subject=has_subject,
-                          with_words=with_words)
-        whole = trial.whole_proba([wholes[i] for i in check_idx])
-        truth = np.searchsorted(trial.classes, labels[check_idx])
-
-        def likelihood(prob: np.ndarray) -> float:
-            return float(np.log(prob[np.arange(len(truth)), truth] + 1e-9).mean())
-
-        blended = whole
-        if has_subject:
-            subject = trial.subject_head.proba(
-                trial.subject_features.transform([split_fields(texts[i])[0] for i in check_idx]))
-            # Ties keep the smaller weight: max returns the first.
-            weight = max(SUBJECT_WEIGHTS, key=lambda w: likelihood((1 - w) * whole + w * subject))
-            blended = (1 - weight) * whole + weight * subject
-        if catalogue is not None:
-            head = fit_prior_head(catalogue, prior_rows[fit_idx], labels[fit_idx])
-            if list(head.classes) == list(trial.classes):
-                prior_prob = head.proba_features(prior_rows[check_idx])
-                prior_weight = max(PRIOR_WEIGHTS, key=lambda w: likelihood(log_blend(blended, prior_prob, w)))
-    model = _fit_both(texts, labels, seed, with_subject=weight > 0, with_words=with_words)
-    model.subject_weight = weight
-    if prior_weight > 0:
-        model.prior_head = fit_prior_head(catalogue, prior_rows, labels, reads_subject=has_subject)
-        model.prior_weight = prior_weight
+    subjects, wholes = (list(x) for x in zip(*(split_fields(t) for t in texts)))
+    poolable = len(texts) >= POOL_FROM_ROWS and len(np.unique(labels)) > 1
+    with_subject = poolable and sum(map(bool, subjects)) >= 0.5 * len(texts)
+    catalogue = catalogue_prior(str(prior)) if prior is not None and poolable else None
+    plan = _Plan(with_subject, poolable and np.median([len(w) for w in wholes]) >= WORDS_FROM_LENGTH, catalogue,
+                 read_prior(catalogue, wholes, subjects if with_subject else None) if catalogue else None)
+    model = _fit_heads(plan, subjects, wholes, labels, np.arange(len(texts)), seed)
+    if not poolable:
+        model.weights = {"chars": 1.0}
+        return model
+    truth = np.searchsorted(model.classes, labels)
+    out_of_fold = [np.zeros((len(texts), len(model.classes))) for _ in model.sources()]
+    for train_idx, test_idx in message_folds(texts, labels, POOL_FOLDS, seed):
+        if len(test_idx) == 0:  # fewer distinct texts than folds
+            continue
+        part = _fit_heads(plan, subjects, wholes, labels, train_idx, seed, classes=model.classes)
+        prior_rows = plan.prior_rows[test_idx] if plan.prior_rows is not None else None
+        scored = dict(zip(part.sources(), part.tables([subjects[i] for i in test_idx],
+                                                      [wholes[i] for i in test_idx], prior_rows)))
+        for name, table in zip(model.sources(), out_of_fold):
+            # A part of one class has no prior head: it says nothing about these rows.
+            table[test_idx] = scored.get(name, 1.0 / len(model.classes))
+    pool = fit_pool(out_of_fold, truth)
+    weights = dict(zip(model.sources(), pool.weights))
+    # A source the pool gives no weight is dropped: nothing to transform at prediction.
+    for name, attributes in (("words", ("word_features", "word_head")), ("subject", ("subject_features", "subject_head")),
+                             ("prior", ("prior_head",))):
+        if name in weights and weights[name] == 0:
+            for attribute in attributes:
+                setattr(model, attribute, None)
+    model.pool = Pool(np.array([weights[name] for name in model.sources()]), pool.bias)
+    model.weights = {name: round(float(w), 3) for name, w in weights.items()}
     return model
 
 
-def _fit_both(texts: list[str], labels: np.ndarray, seed: int, with_subject: bool = True,
-              with_words: bool = False) -> MessageClassifier:
-    subjects, wholes = zip(*(split_fields(t) for t in texts))
+def _fit_heads(plan: _Plan, subjects: list[str], wholes: list[str], labels: np.ndarray, rows: np.ndarray,
+               seed: int, classes: np.ndarray | None = None) -> MessageClassifier:
+    """The plan's heads fitted on `rows` of the file (`classes`: the whole file's, when `rows` are part)."""
+    part = labels[rows]
     features = TextFeatures(**FILE_FEATURES)
-    model = MessageClassifier(features, fit_head("label", features.fit_transform(list(wholes)), labels, seed=seed,
-                                                 **FILE_HEAD))
-    if with_words:
+    model = MessageClassifier(np.unique(labels) if classes is None else classes, features,
+                              fit_head("label", features.fit_transform([wholes[i] for i in rows]), part, seed=seed,
+                                       **FILE_HEAD))
+    if plan.with_words:
         model.word_features = TextFeatures(**FILE_WORD_FEATURES)
-        model.word_head = fit_head("words", model.word_features.fit_transform(list(wholes)), labels, seed=seed,
-                                   **FILE_HEAD)
-    if with_subject:
+        model.word_head = fit_head("words", model.word_features.fit_transform([wholes[i] for i in rows]), part,
+                                   seed=seed, **FILE_HEAD)
+    if plan.with_subject:
         model.subject_features = TextFeatures(**FILE_FEATURES)
-        model.subject_head = fit_head("subject", model.subject_features.fit_transform(list(subjects)), labels,
-                                      seed=seed, **FILE_HEAD)
+        model.subject_head = fit_head("subject", model.subject_features.fit_transform([subjects[i] for i in rows]),
+                                      part, seed=seed, **FILE_HEAD)
+    if plan.catalogue is not None and len(np.unique(part)) > 1:
+        model.prior_head = fit_prior_head(plan.catalogue, plan.prior_rows[rows], part,
+                                          reads_subject=plan.with_subject)
     return model
+
+
+def message_folds(texts: Sequence[str], labels: np.ndarray, folds: int, seed: int = 0):
+    """(train, test) row positions of stratified folds that keep every copy of one text in one fold.
+
+    Each label's distinct texts are shuffled and dealt to the folds in turn, the deal carrying on from
+    label to label so the folds stay the same size. (scikit-learn's StratifiedGroupKFold was tried: its
+    greedy balancing keeps neighbouring rows of a file sorted by label together, and real files put
+    messages on one matter next to each other, so its folds were systematically harder than random.)
+    """
+    rng = np.random.default_rng(seed)
+    labels = np.asarray(labels)
+    copies = np.unique([clean(t) for t in texts], return_inverse=True)[1]
+    first_row = np.unique(copies, return_index=True)[1]
+    group_fold = np.empty(len(first_row), dtype=int)
+    dealt = 0
+    for label in np.unique(labels):
+        groups = np.flatnonzero(labels[first_row] == label)
+        rng.shuffle(groups)
+        group_fold[groups] = (dealt + np.arange(len(groups))) % folds
+        dealt += len(groups)
+    row_fold = group_fold[copies]
+    for k in range(folds):
+        yield np.flatnonzero(row_fold != k), np.flatnonzero(row_fold == k)

@@ -15,7 +15,7 @@ words of the field per category) make a small training set of their own. The pri
   probabilities), since the file's classes are not the pack's.
 
 Nothing here is fitted on the texts being scored, and nothing needs the store or the network: the pack
-ships inside the package. `messages.fit_messages` blends the head in (docs/nlp-evaluation.md,
+ships inside the package. `messages.fit_messages` pools the head with the others (docs/nlp-evaluation.md,
 "Catalogue prior").
 """
 
@@ -152,13 +152,3 @@ def fit_prior_head(prior: CataloguePrior, features: np.ndarray, labels: np.ndarr
     model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
     model.fit((features - mean) / scale, np.asarray(labels, dtype=object).astype(str))
     return PriorHead(prior, model, mean, scale, reads_subject)
-
-
-def log_blend(prob: np.ndarray, prior_prob: np.ndarray, weight: float) -> np.ndarray:
-    """Weighted geometric mean of two probability tables (rows renormalised)."""
-    if weight <= 0:
-        return prob
-    log = (1 - weight) * np.log(prob + 1e-6) + weight * np.log(prior_prob + 1e-6)
-    log -= log.max(axis=1, keepdims=True)
-    exp = np.exp(log)
-    return exp / exp.sum(axis=1, keepdims=True)
