@@ -9,9 +9,9 @@ from sklearn.svm import LinearSVC
 
 from hotline.nlp import classifier
 from hotline.nlp.classifier import _nb_svm, fit_head, log_count_ratios
-from hotline.nlp.evaluation import cross_validate, message_folds
+from hotline.nlp.evaluation import cross_validate
 from hotline.nlp.features import TextFeatures
-from hotline.nlp.messages import fit_messages
+from hotline.nlp.messages import fit_messages, message_folds
 from hotline.nlp.text import clean
 
 SUBJECTS = {

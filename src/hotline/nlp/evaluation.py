@@ -88,8 +88,10 @@ def fit_baseline_ngrams(texts: Sequence[str], labels: np.ndarray) -> Fitted:
 
 def evaluate_split(train_texts, train_labels, test_texts, test_labels, baseline: bool = False,
                    prior: str | None = DEFAULT_PACK) -> dict:
-    """Fit on one set, score on the other; with baseline, the baselines' scores come alongside."""
-    result = scores(test_labels, fit_ours(train_texts, train_labels, prior)(test_texts))
+    """Fit on one set, score on the other, with the pooled weight of each of our sources; with baseline,
+    the baselines' scores come alongside."""
+    model = fit_messages(train_texts, train_labels, prior=prior)
+    result = {**scores(test_labels, model.predict(test_texts)), "sources": model.weights}
     if baseline:
         result["baseline"] = scores(test_labels, fit_baseline(train_texts, train_labels)(test_texts))
         result["baseline_char12"] = scores(test_labels, fit_baseline_ngrams(train_texts, train_labels)(test_texts))

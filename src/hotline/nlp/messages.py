@@ -38,10 +38,17 @@ FILE_FEATURES = {"word_ngrams": None, "char_ngrams": (1, 2), "min_df": 2}
 # characters) and cost 0.75 points on subjects alone (a dozen characters), hence long texts only.
 FILE_WORD_FEATURES = {"word_ngrams": (1, 2), "char_ngrams": (1, 1), "min_df": 2}
 WORDS_FROM_LENGTH = 50  # median characters of a file's whole texts
-# Out-of-fold probabilities for the pooling weights: 5 folds, on files of at least POOL_FROM_ROWS rows
-# (fewer rows keep the character head alone, and no prior).
+# Out-of-fold probabilities for the pooling weights: 5 folds, on files of at least POOL_FROM_ROWS distinct
+# texts, so every fold scores about 8 and is fitted on about 32 (fewer keep the character head alone, and no
+# prior: 11 pool parameters are not worth learning from less).
 POOL_FOLDS = 5
 POOL_FROM_ROWS = 40
+# A source whose pooled weight is below this is dropped: it moves no probability by as much as 1 %
+# (log-probabilities are floored at log EPS = -9.2).
+DROP_BELOW = 1e-3
+# Each source's attributes on MessageClassifier, in the order of its tables.
+SOURCES = (("chars", ("features", "head")), ("words", ("word_features", "word_head")),
+           ("subject", ("subject_features", "subject_head")), ("prior", ("prior_head",)))
 
 
 def split_fields(text: str) -> tuple[str, str]:
@@ -64,7 +71,16 @@ class MessageClassifier:
     subject_head: Head | None = None
     prior_head: PriorHead | None = None
     pool: Pool | None = None
-    weights: dict[str, float] = field(default_factory=dict)
+    dropped: dict[str, float] = field(default_factory=dict)  # sources the pool gave next to no weight
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Each source's pooled weight, rounded, dropped ones included (the character head alone: 1)."""
+        if self.pool is None:
+            return {"chars": 1.0}
+        kept = dict(zip(self.sources(), self.pool.weights))
+        return {name: round(float(kept.get(name, self.dropped.get(name, 0.0))), 3)
+                for name, _ in SOURCES if name in kept or name in self.dropped}
 
     def proba(self, texts: Sequence[str]) -> np.ndarray:
         """Pooled probabilities, one column per class."""
@@ -99,9 +115,7 @@ class MessageClassifier:
 
     def sources(self) -> list[str]:
         """Names of the sources, in the order of their tables."""
-        heads = (("chars", self.head), ("words", self.word_head), ("subject", self.subject_head),
-                 ("prior", self.prior_head))
-        return [name for name, head in heads if head is not None]
+        return [name for name, attributes in SOURCES if getattr(self, attributes[-1]) is not None]
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         """The likeliest label of each text."""
@@ -109,8 +123,8 @@ class MessageClassifier:
 
 
 @dataclass
-class _Plan:
-    """What a file's classifier is made of, decided once from the whole file."""
+class _FileSources:
+    """Which sources a file's classifier has, decided once from the whole file."""
 
     with_subject: bool
     with_words: bool
@@ -128,20 +142,22 @@ def fit_messages(texts: Sequence[str], labels: Sequence[str], seed: int = 0,
     texts = list(texts)
     labels = np.asarray(labels, dtype=object).astype(str)
     subjects, wholes = (list(x) for x in zip(*(split_fields(t) for t in texts)))
-    poolable = len(texts) >= POOL_FROM_ROWS and len(np.unique(labels)) > 1
+    # Distinct texts, not rows: copies of one text stay in one fold, so a file of a few texts sent many
+    # times would leave some folds nothing to fit on.
+    poolable = len({clean(t) for t in texts}) >= POOL_FROM_ROWS and len(np.unique(labels)) > 1
     with_subject = poolable and sum(map(bool, subjects)) >= 0.5 * len(texts)
     catalogue = catalogue_prior(str(prior)) if prior is not None and poolable else None
-    plan = _Plan(with_subject, poolable and np.median([len(w) for w in wholes]) >= WORDS_FROM_LENGTH, catalogue,
+    plan = _FileSources(with_subject, poolable and np.median([len(w) for w in wholes]) >= WORDS_FROM_LENGTH, catalogue,
                  read_prior(catalogue, wholes, subjects if with_subject else None) if catalogue else None)
     model = _fit_heads(plan, subjects, wholes, labels, np.arange(len(texts)), seed)
     if not poolable:
-        model.weights = {"chars": 1.0}
         return model
-    truth = np.searchsorted(model.classes, labels)
     out_of_fold = [np.zeros((len(texts), len(model.classes))) for _ in model.sources()]
+    # Rows whose class their fold's heads never saw: every source gives it nothing, unlike at prediction,
+    # where the heads know every class; as misses they would flatten the weights of the good sources.
+    seen = np.zeros(len(texts), dtype=bool)
     for train_idx, test_idx in message_folds(texts, labels, POOL_FOLDS, seed):
-        if len(test_idx) == 0:  # fewer distinct texts than folds
-            continue
+        seen[test_idx] = np.isin(labels[test_idx], labels[train_idx])
         part = _fit_heads(plan, subjects, wholes, labels, train_idx, seed, classes=model.classes)
         prior_rows = plan.prior_rows[test_idx] if plan.prior_rows is not None else None
         scored = dict(zip(part.sources(), part.tables([subjects[i] for i in test_idx],
@@ -149,20 +165,21 @@ def fit_messages(texts: Sequence[str], labels: Sequence[str], seed: int = 0,
         for name, table in zip(model.sources(), out_of_fold):
             # A part of one class has no prior head: it says nothing about these rows.
             table[test_idx] = scored.get(name, 1.0 / len(model.classes))
-    pool = fit_pool(out_of_fold, truth)
+    truth = np.searchsorted(model.classes, labels)
+    pool = fit_pool([table[seen] for table in out_of_fold], truth[seen])
     weights = dict(zip(model.sources(), pool.weights))
-    # A source the pool gives no weight is dropped: nothing to transform at prediction.
-    for name, attributes in (("words", ("word_features", "word_head")), ("subject", ("subject_features", "subject_head")),
-                             ("prior", ("prior_head",))):
-        if name in weights and weights[name] == 0:
+    # Sources (other than the character head) the pool gives next to no weight are dropped: nothing to
+    # transform at prediction.
+    for name, attributes in SOURCES[1:]:
+        if name in weights and weights[name] < DROP_BELOW:
+            model.dropped[name] = float(weights[name])
             for attribute in attributes:
                 setattr(model, attribute, None)
     model.pool = Pool(np.array([weights[name] for name in model.sources()]), pool.bias)
-    model.weights = {name: round(float(w), 3) for name, w in weights.items()}
     return model
 
 
-def _fit_heads(plan: _Plan, subjects: list[str], wholes: list[str], labels: np.ndarray, rows: np.ndarray,
+def _fit_heads(plan: _FileSources, subjects: list[str], wholes: list[str], labels: np.ndarray, rows: np.ndarray,
                seed: int, classes: np.ndarray | None = None) -> MessageClassifier:
     """The plan's heads fitted on `rows` of the file (`classes`: the whole file's, when `rows` are part)."""
     part = labels[rows]
