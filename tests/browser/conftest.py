@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 import httpx
@@ -81,6 +82,7 @@ def server(tmp_path_factory):
     process, base = start_server(env, log)
     served = Server(base)
     _seed(served)
+    _wait_for_the_analysis_copy(served, orders=10)
     yield served
     process.terminate()
     process.wait(timeout=10)
@@ -99,6 +101,20 @@ def _seed(server: Server) -> None:
     for i in range(12):
         server.post("ct", "/api/v1/calls", caller=f"1380000{i:04d}", answered=i % 4 != 0, wait_seconds=8,
                     talk_seconds=90 if i % 4 else 0, agent="ct")
+
+
+def _wait_for_the_analysis_copy(server: Server, orders: int, seconds: float = 60) -> None:
+    """Until the analysis copy holds the seeded orders: it refreshes in the background, so a page opened
+    right after seeding could find it still empty and draw no charts (seen once in CI)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        response = server.get("an", "/api/v1/analytics/requests")
+        if response.status_code == 404:  # no analysis copy on this server: the pages say so
+            return
+        if response.status_code == 200 and (response.json().get("total") or 0) >= orders:
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"the analysis copy did not show the {orders} seeded orders within {seconds:.0f} s")
 
 
 @pytest.fixture(scope="session")
