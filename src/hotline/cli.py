@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -185,11 +186,30 @@ def demo(folder: Annotated[str, typer.Option("--dir", help="where the demo store
         _replay_early_warnings(platform, days=60)
         platform.close()
         stamp.write_text(today.isoformat())
+    # The demo's suggestion models live beside its store, unless the environment names a folder.
+    models = Path(os.environ.setdefault("HOTLINE_MODELS_DIR", str(base / "models")))
+    trainer = None if (models / "current.json").exists() else _train_in_background(url, models, base / "train.log")
     typer.echo("\nlogins (password for all: " + DEMO_PASSWORD + ")")
     for name, role, department in DEMO_USERS:
         typer.echo(f"  {name:<11} {role:<11} {department or ''}")
     typer.echo(f"\nserving http://{host}:{port}  (API docs: /docs, big screen: /screen)\n")
-    serve(db=url, host=host, port=port, live=True, city="jinchang")
+    try:
+        serve(db=url, host=host, port=port, live=True, city="jinchang")
+    finally:
+        if trainer is not None and trainer.poll() is None:
+            trainer.terminate()
+
+
+def _train_in_background(url: str, models: Path, log_path: Path):
+    """`hotline nlp train` in a low-priority child process: the server answers meanwhile, without category
+    and department suggestions, and its registry loads the model once written (a few minutes)."""
+    import subprocess
+    import sys
+
+    typer.echo(f"training the suggestion models in the background (log: {log_path}) …")
+    with open(log_path, "wb") as log:
+        return subprocess.Popen([sys.executable, "-m", "hotline", "nlp", "train", "--db", url, "--models", str(models)],
+                                stdout=log, stderr=subprocess.STDOUT, preexec_fn=lambda: os.nice(10))
 
 
 def _replay_early_warnings(platform, days: int) -> None:

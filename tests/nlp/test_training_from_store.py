@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from hotline.cli import _train_in_background
 from hotline.errors import InvalidInput
 from hotline.nlp.registry import ModelRegistry
 from hotline.nlp.training import load_closed_orders, train
@@ -14,8 +15,9 @@ from hotline.workorders.models import WorkOrder
 from .conftest import tiny_orders
 
 
-def test_train_learns_from_closed_orders_only_and_saves_a_version(platform, tmp_path):
-    data = tiny_orders(90)
+def _store_orders(platform, n: int = 90) -> None:
+    """`n` orders of the tiny set, every tenth still open."""
+    data = tiny_orders(n)
     at = datetime(2024, 3, 1, 9)
     with platform.sessions() as session:
         for i, (text, category, kind, department) in enumerate(
@@ -27,11 +29,25 @@ def test_train_learns_from_closed_orders_only_and_saves_a_version(platform, tmp_
                 status="closed" if i % 10 else "in_progress", created_at=at, updated_at=at,
                 closed_at=at + timedelta(minutes=i)))
         session.commit()
+
+
+def test_train_learns_from_closed_orders_only_and_saves_a_version(platform, tmp_path):
+    _store_orders(platform)
     summary = train(platform.sessions, tmp_path)
     assert summary["version"] == 1 and summary["orders"] == 81
     bundle = ModelRegistry(tmp_path).current()
     assert set(bundle.heads) == {"category", "request_type", "department"}
     assert bundle.category_parent["0201"] == "02"
+
+
+def test_the_demo_trains_its_models_in_a_child_process_the_registry_then_loads(platform, tmp_path):
+    _store_orders(platform)
+    registry = ModelRegistry(tmp_path / "models")
+    assert registry.current() is None
+    trainer = _train_in_background(platform.settings.database_url, tmp_path / "models", tmp_path / "train.log")
+    assert trainer.wait(timeout=180) == 0, (tmp_path / "train.log").read_text()
+    assert registry.current().version == 1  # the running process's view, reloaded without a restart
+    assert '"orders": 81' in (tmp_path / "train.log").read_text()
 
 
 def test_train_refuses_an_almost_empty_store(platform, tmp_path):
