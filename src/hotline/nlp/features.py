@@ -40,14 +40,15 @@ class TextFeatures:
         self._names: np.ndarray | None = None
 
     def fit_transform(self, texts: Sequence[str], places: Sequence[str] | None = None,
-                      workers: int = 1) -> sp.csr_matrix:
-        """Learn the vocabularies and return the training matrix (texts counted on `workers` cores)."""
+                      workers: int = 1, segmenter: BlockTokenizer | None = None) -> sp.csr_matrix:
+        """Learn the vocabularies and return the training matrix (texts counted on `workers` cores;
+        `segmenter`: the word segmenter of earlier fits of the same texts, whose runs it remembers)."""
         texts = list(texts)
         places = list(places) if places is not None else [""] * len(texts)
         vectorizers = self._text_blocks()
         if self.words is not None:
             # Each distinct run of text is segmented once; the model keeps the plain `tokenize` (pickled by name).
-            self.words.tokenizer = BlockTokenizer()
+            self.words.tokenizer = segmenter or BlockTokenizer()
         try:
             counted = count_in_parts(texts, vectorizers, workers)
         finally:

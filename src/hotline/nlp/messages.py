@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hotline.nlp.classifier import Head, fit_head
+from hotline.nlp.counting import BlockTokenizer
 from hotline.nlp.features import TextFeatures
 from hotline.nlp.pooling import EPS, Pool, fit_pool
 from hotline.nlp.prior import DEFAULT_PACK, CataloguePrior, PriorHead, catalogue_prior, fit_prior_head, read_prior
@@ -130,6 +131,8 @@ class _FileSources:
     with_words: bool
     catalogue: CataloguePrior | None
     prior_rows: np.ndarray | None  # read_prior rows of every training text
+    # The word view is fitted six times on parts of the same texts: each run of text is segmented once.
+    segmenter: BlockTokenizer = field(default_factory=BlockTokenizer)
 
 
 def fit_messages(texts: Sequence[str], labels: Sequence[str], seed: int = 0,
@@ -189,8 +192,8 @@ def _fit_heads(plan: _FileSources, subjects: list[str], wholes: list[str], label
                                        **FILE_HEAD))
     if plan.with_words:
         model.word_features = TextFeatures(**FILE_WORD_FEATURES)
-        model.word_head = fit_head("words", model.word_features.fit_transform([wholes[i] for i in rows]), part,
-                                   seed=seed, **FILE_HEAD)
+        words = model.word_features.fit_transform([wholes[i] for i in rows], segmenter=plan.segmenter)
+        model.word_head = fit_head("words", words, part, seed=seed, **FILE_HEAD)
     if plan.with_subject:
         model.subject_features = TextFeatures(**FILE_FEATURES)
         model.subject_head = fit_head("subject", model.subject_features.fit_transform([subjects[i] for i in rows]),
